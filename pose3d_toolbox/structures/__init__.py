@@ -1,0 +1,3 @@
+from .pose_data_sample import PoseDataSample
+
+__all__ = ['PoseDataSample']

@@ -1,0 +1,30 @@
+"""The data sample that carries one example from dataset to metric."""
+from mmengine.structures import BaseDataElement
+
+
+class PoseDataSample(BaseDataElement):
+    """One pose example: targets, camera, identity and predictions.
+
+    Data fields (numpy arrays or tensors; ``J`` joints, metres, camera
+    coordinates unless stated):
+
+    - ``gt_keypoints_3d``: ``(J, 3)`` ground-truth 3D pose of the target frame.
+    - ``gt_keypoints_2d``: ``(J, 2)`` ground-truth 2D pose in pixels.
+    - ``gt_visibility``: ``(J,)`` visibility scores in ``[0, 1]``.
+    - ``lifting_target``: the codec's normalised training target.
+    - ``pred_keypoints_3d``: ``(J, 3)`` predicted pose. Root-relative unless
+      ``pred_root`` is set, in which case it is absolute.
+    - ``pred_root``: ``(3,)`` predicted absolute root position.
+
+    Meta fields (set once, read-only by convention): ``img_path``,
+    ``subject``, ``action``, ``camera_id``, ``camera`` (dict with the keys of
+    :data:`pose3d_toolbox.utils.camera.CAMERA_KEYS`), ``frame``,
+    ``sample_idx``, ``skeleton`` (name), ``root_index``.
+
+    Example:
+        >>> import numpy as np
+        >>> s = PoseDataSample(metainfo=dict(subject='S9', action='Walking'))
+        >>> s.gt_keypoints_3d = np.zeros((17, 3))
+        >>> s.subject
+        'S9'
+    """

@@ -1,0 +1,110 @@
+"""Camera geometry shared by every dataset, codec and renderer.
+
+Conventions (one place, see ``../shared/docs/methods.md``):
+
+* Camera coordinates follow OpenCV: x right, y down, z forward, metres.
+* Extrinsics are stored as in MMPose's Human3.6M ``cameras.pkl``: ``R``
+  (3x3) and ``T`` (3x1, metres, the camera centre in world coordinates),
+  applied to row vectors: ``X_cam = (X_world - T^T) @ R`` and
+  ``X_world = X_cam @ R^T + T^T``.
+* Intrinsics: focal lengths ``f`` (2x1, pixels), principal point ``c``
+  (2x1, pixels), radial ``k`` (3x1) and tangential ``p`` (2x1) distortion,
+  image size ``w``, ``h``.
+
+The functions take numpy arrays or torch tensors of shape ``(..., 3)`` and
+broadcast over leading dimensions.
+"""
+import numpy as np
+
+CAMERA_KEYS = ('R', 'T', 'c', 'f', 'k', 'p', 'w', 'h')
+
+
+def _as(x, like):
+    """Return ``x`` as an array/tensor of the same kind and dtype as ``like``."""
+    if hasattr(like, 'new_tensor'):
+        return like.new_tensor(np.asarray(x, dtype=np.float64))
+    return np.asarray(x, dtype=like.dtype if like.dtype.kind == 'f' else
+                      np.float64)
+
+
+def world_to_camera(points, R, T):
+    """``(..., 3)`` world points -> camera coordinates, ``(X - T^T) @ R``."""
+    return (points - _as(T, points).reshape(3)) @ _as(R, points)
+
+
+def camera_to_world(points, R, T):
+    """``(..., 3)`` camera points -> world coordinates, ``X @ R^T + T^T``."""
+    return points @ _as(R, points).T + _as(T, points).reshape(3)
+
+
+def camera_to_pixel(points, f, c, k=None, p=None):
+    """Project ``(..., 3)`` camera points to ``(..., 2)`` pixels.
+
+    Pinhole ``u = f * x / z + c``; with ``k``/``p`` given, Human3.6M's
+    Brown-Conrady distortion is applied to the normalised coordinates
+    ``x_n = (x/z, y/z)``, ``r^2 = |x_n|^2``::
+
+        x_d = x_n * (1 + k1 r^2 + k2 r^4 + k3 r^6 + 2 (p2 x + p1 y))
+              + r^2 * (p2, p1)
+    """
+    xy = points[..., :2] / points[..., 2:3]
+    if k is not None or p is not None:
+        r2 = (xy**2).sum(-1, keepdims=True)
+        radial = 1.0
+        if k is not None:
+            kk = _as(k, xy).reshape(-1)
+            radial = 1 + sum(kk[i] * r2**(i + 1) for i in range(len(kk)))
+        tangential = 0.0
+        pp = None
+        if p is not None:
+            pp = _as(p, xy).reshape(2)
+            tangential = 2 * (pp[1] * xy[..., 0:1] + pp[0] * xy[..., 1:2])
+        xy = xy * (radial + tangential)
+        if pp is not None:
+            xy = xy + r2 * pp[[1, 0]]
+    return xy * _as(f, xy).reshape(2) + _as(c, xy).reshape(2)
+
+
+def pixel_to_camera(pixels, depth, f, c):
+    """Back-project ``(..., 2)`` pixels at ``(...)`` depth z (no distortion).
+
+    The inverse of :func:`camera_to_pixel` without distortion:
+    ``x = (u - c) * z / f``.
+    """
+    xy = (pixels - _as(c, pixels).reshape(2)) / _as(f, pixels).reshape(2)
+    z = depth[..., None]
+    if hasattr(xy, 'new_tensor'):
+        import torch
+        return torch.cat([xy * z, z], dim=-1)
+    return np.concatenate([xy * z, z], axis=-1)
+
+
+def world_to_pixel(points, camera, distort=False):
+    """Project world points with a camera dict holding ``CAMERA_KEYS``."""
+    cam = world_to_camera(points, camera['R'], camera['T'])
+    return camera_to_pixel(cam, camera['f'], camera['c'],
+                           camera.get('k') if distort else None,
+                           camera.get('p') if distort else None)
+
+
+def validate_camera(camera, source='camera'):
+    """Check a camera dict and return it with numpy arrays of the right shape.
+
+    Raises a ``ValueError`` naming ``source`` and the offending key.
+    """
+    shapes = dict(R=(3, 3), T=(3, 1), c=(2, 1), f=(2, 1), k=(3, 1), p=(2, 1))
+    out = {}
+    for key in ('R', 'T', 'c', 'f', 'w', 'h'):
+        if key not in camera:
+            raise ValueError(f'{source}: camera key {key!r} is missing; a '
+                             f'camera needs {CAMERA_KEYS} (k, p optional)')
+    for key, value in camera.items():
+        if key in shapes:
+            arr = np.asarray(value, dtype=np.float64)
+            if arr.size != int(np.prod(shapes[key])):
+                raise ValueError(f'{source}: camera key {key!r} has shape '
+                                 f'{arr.shape}, expected {shapes[key]}')
+            out[key] = arr.reshape(shapes[key])
+        else:
+            out[key] = value
+    return out
