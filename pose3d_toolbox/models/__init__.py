@@ -1,0 +1,1 @@
+from . import backbones, data_preprocessors, heads, losses, pose_estimators  # noqa: F401,E501

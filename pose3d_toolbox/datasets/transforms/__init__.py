@@ -1,0 +1,3 @@
+from .formatting import GenerateTarget, PackPoseInputs
+
+__all__ = ['GenerateTarget', 'PackPoseInputs']

@@ -1,0 +1,3 @@
+from .residual_mlp import ResidualMLP
+
+__all__ = ['ResidualMLP']

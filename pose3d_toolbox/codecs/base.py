@@ -1,0 +1,42 @@
+"""Base class of keypoint codecs.
+
+A codec owns every normalisation of inputs and targets and its inverse;
+nothing else in the toolbox re-implements them.
+"""
+from abc import ABCMeta, abstractmethod
+from typing import Dict, List
+
+import numpy as np
+
+# Keys a codec's ``encode`` writes into a sample (shared constants, so that
+# transforms, heads and tests name them once).
+LIFTING_INPUT = 'lifting_input'
+LIFTING_TARGET = 'lifting_target'
+TARGET_WEIGHT = 'target_weight'
+
+
+class BaseKeypointCodec(metaclass=ABCMeta):
+    """Encode dataset samples into network inputs/targets and decode back.
+
+    Contract, checked for every registered codec by
+    ``tests/test_codecs/test_roundtrip.py``: for a sample ``s`` (the dict a
+    lifting dataset yields, see :class:`BaseLiftingDataset`),
+    ``decode(encode(s)[LIFTING_TARGET][None], [s])['keypoints_3d'][0]``
+    returns the target frame's 3D pose: absolute when
+    :attr:`decodes_absolute` is true, root-relative otherwise.
+    """
+
+    #: whether :meth:`decode` returns camera-space absolute poses.
+    decodes_absolute = False
+
+    @abstractmethod
+    def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
+        """Return the encoded fields to add to ``sample``."""
+
+    @abstractmethod
+    def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:
+        """Decode a batch of network outputs (``N`` first) to metres.
+
+        Returns a dict with ``keypoints_3d`` ``(N, J, 3)`` and, for codecs
+        that decode absolute poses, ``root`` ``(N, 3)``.
+        """

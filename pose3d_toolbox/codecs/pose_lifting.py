@@ -1,0 +1,86 @@
+"""Codec of 2D->3D lifters that predict a root-relative pose."""
+from typing import Dict, List
+
+import numpy as np
+
+from pose3d_toolbox.registry import KEYPOINT_CODECS
+from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
+                   BaseKeypointCodec)
+
+
+def normalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
+    """Pixels ``(..., 2)`` -> ``[-1, 1]`` along x, aspect kept (VideoPose3D).
+
+    ``x_n = x / w * 2 - [1, h / w]``; :func:`denormalize_screen` inverts it.
+    """
+    return keypoints_2d / w * 2 - np.array([1, h / w], dtype=np.float32)
+
+
+def denormalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
+    """Inverse of :func:`normalize_screen`."""
+    return (keypoints_2d + np.array([1, h / w], dtype=np.float32)) * w / 2
+
+
+@KEYPOINT_CODECS.register_module()
+class PoseLiftingCodec(BaseKeypointCodec):
+    """Screen-normalised 2D input, root-relative 3D target (SimpleBaseline).
+
+    Encode:
+        - ``lifting_input``: ``(S, J, 2)`` 2D keypoints through
+          :func:`normalize_screen` with the camera's image size.
+        - ``lifting_target``: ``(J, 3)`` target-frame pose minus its root,
+          divided by ``target_scale`` (metres per unit).
+        - ``target_weight``: ``(J,)`` ones (zero at the root, which carries
+          no signal in a root-relative target).
+
+    Decode: ``outputs`` ``(N, J, 3)`` times ``target_scale`` with the root
+    joint set to zero -> root-relative metres.
+
+    Martinez et al. (2017) z-score inputs and targets with dataset
+    statistics; this codec instead uses a camera-based normalisation that
+    needs no statistics file and is exact to invert.
+
+    Args:
+        num_keypoints: ``J``.
+        root_index: index of the root joint.
+        target_scale: metres per network unit of the target.
+    """
+
+    def __init__(self, num_keypoints: int = 17, root_index: int = 0,
+                 target_scale: float = 1.0):
+        self.num_keypoints = num_keypoints
+        self.root_index = root_index
+        self.target_scale = float(target_scale)
+
+    def _check(self, array, name):
+        if array.shape[-2] != self.num_keypoints:
+            raise ValueError(
+                f'{type(self).__name__}: {name} has {array.shape[-2]} joints '
+                f'but the codec is set for num_keypoints='
+                f'{self.num_keypoints}; fix the config or the data')
+        if not np.isfinite(array).all():
+            raise ValueError(f'{type(self).__name__}: {name} contains NaN or '
+                             'inf values')
+
+    def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
+        kp2d = np.asarray(sample['keypoints_2d'], dtype=np.float32)
+        kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)
+        self._check(kp2d, 'keypoints_2d')
+        self._check(kp3d, 'keypoints_3d')
+        cam = sample['camera']
+        target = kp3d[sample['target_index']]
+        target = target - target[self.root_index]
+        weight = np.ones(self.num_keypoints, dtype=np.float32)
+        weight[self.root_index] = 0
+        return {
+            LIFTING_INPUT: normalize_screen(kp2d, float(cam['w']),
+                                            float(cam['h'])),
+            LIFTING_TARGET: target / self.target_scale,
+            TARGET_WEIGHT: weight,
+        }
+
+    def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:
+        kp3d = np.asarray(outputs, dtype=np.float32).reshape(
+            len(outputs), self.num_keypoints, 3) * self.target_scale
+        kp3d[:, self.root_index] = 0
+        return dict(keypoints_3d=kp3d)

@@ -1,0 +1,220 @@
+"""Human3.6M in MMPose's preprocessed layout.
+
+Files (as written by MMPose's ``tools/dataset_converters/preprocess_h36m.py``)::
+
+    <data_root>/annotation_body3d/cameras.pkl
+    <data_root>/annotation_body3d/fps50/h36m_train.npz   (S1 S5 S6 S7 S8)
+    <data_root>/annotation_body3d/fps50/h36m_test.npz    (S9 S11)
+    <data_root>/annotation_body3d/fps10/...              (every 5th frame)
+    <data_root>/images/S1/S1_Directions_1.54138969/S1_Directions_1.54138969_000001.jpg
+
+The npz holds one row per frame and camera: ``imgname (N,)``, ``center
+(N, 2)``, ``scale (N,)``, ``part (N, 17, 3)`` (2D pixels + visibility) and
+``S (N, 17, 4)`` (3D camera coordinates in metres + visibility), joints in
+the toolbox's Human3.6M order. ``cameras.pkl`` maps ``(subject, camera_id)``,
+e.g. ``('S1', '54138969')``, to a dict with ``R, T, c, f, k, p, w, h`` (T in
+metres; see :mod:`pose3d_toolbox.utils.camera`).
+
+Image names: ``<subject>/<subject>_<sequence>.<camera>/<subject>_<sequence>.
+<camera>_<frame:06d>.jpg`` where ``<sequence>`` is the Human3.6M sequence name
+with spaces replaced by ``_`` (``Directions_1``, ``Directions``,
+``TakingPhoto_1``, ...) and ``<frame>`` the 1-based frame number of the 50 fps
+video (so fps10 files count 1, 6, 11, ...).
+"""
+import os.path as osp
+import re
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from ..registry import DATASETS
+from .base_lifting import (BaseLiftingDataset, PREPARE_HINT,
+                           checked_camera, dataset_file_error, load_camera_file,
+                           load_detection_file, load_npz_annotation)
+
+#: The 15 Human3.6M actions, in their canonical (VideoPose3D) names.
+H36M_ACTIONS = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning',
+                'Photo', 'Posing', 'Purchases', 'Sitting', 'SittingDown',
+                'Smoking', 'Waiting', 'WalkDog', 'Walking', 'WalkTogether')
+# Names the raw data uses for the same actions (S1 says TakingPhoto and
+# WalkingDog where the other subjects say Photo and WalkDog).
+_ACTION_ALIASES = {'TakingPhoto': 'Photo', 'WalkingDog': 'WalkDog'}
+
+H36M_TRAIN_SUBJECTS = ('S1', 'S5', 'S6', 'S7', 'S8')
+H36M_TEST_SUBJECTS = ('S9', 'S11')
+H36M_CAMERA_IDS = ('54138969', '55011271', '58860488', '60457274')
+
+_SUBACTION = re.compile(r'^(.*?)[ _]?(\d+)$')
+
+
+def normalize_h36m_action(name: str) -> str:
+    """Map a raw sequence name to one of :data:`H36M_ACTIONS`.
+
+    ``'Directions_1'`` / ``'Directions 1'`` / ``'Directions'`` ->
+    ``'Directions'``; ``'TakingPhoto_1'`` -> ``'Photo'``; ``'WalkingDog'`` ->
+    ``'WalkDog'``. Raises ``ValueError`` for anything else.
+    """
+    base = name
+    m = _SUBACTION.match(name)
+    if m and m.group(1):
+        base = m.group(1)
+    base = _ACTION_ALIASES.get(base, base)
+    if base not in H36M_ACTIONS:
+        raise ValueError(f'unknown Human3.6M action {name!r}; expected one of '
+                         f'{H36M_ACTIONS} (or TakingPhoto / WalkingDog), '
+                         'optionally followed by _<subaction>')
+    return base
+
+
+def parse_h36m_imgname(imgname: str) -> dict:
+    """Split an image name into its parts.
+
+    ``'S1/S1_Directions_1.54138969/S1_Directions_1.54138969_000001.jpg'`` ->
+    ``dict(subject='S1', sequence='Directions_1', action='Directions',
+    camera_id='54138969', frame_number=1)``.
+    """
+    base = osp.basename(str(imgname))
+    try:
+        subject, rest = base.split('_', 1)
+        sequence, rest = rest.rsplit('.', 1)[0].split('.', 1)
+        camera_id, frame = rest.rsplit('_', 1)
+        frame_number = int(frame)
+    except ValueError:
+        raise ValueError(
+            f'image name {imgname!r} does not match <subject>_<action>.'
+            '<camera>_<frame>.jpg') from None
+    return dict(subject=subject, sequence=sequence,
+                action=normalize_h36m_action(sequence), camera_id=camera_id,
+                frame_number=frame_number)
+
+
+def group_rows(keys: Sequence[str], frame_numbers: np.ndarray):
+    """Group npz rows into videos.
+
+    Returns ``(unique_keys, list of row-index arrays)``; videos are sorted by
+    key and rows within a video by frame number.
+    """
+    uniq, inverse = np.unique(np.asarray(keys), return_inverse=True)
+    order = np.lexsort((frame_numbers, inverse))
+    counts = np.bincount(inverse, minlength=len(uniq))
+    return list(uniq), np.split(order, np.cumsum(counts)[:-1])
+
+
+@DATASETS.register_module()
+class Human3p6mDataset(BaseLiftingDataset):
+    """Human3.6M for 2D -> 3D lifting (MMPose's preprocessed files).
+
+    Args:
+        ann_file: annotation npz, relative to ``data_root``
+            (``annotation_body3d/fps50/h36m_test.npz`` for testing).
+        camera_param_file: ``cameras.pkl``, relative to ``data_root``.
+        keypoint_2d_src: ``'gt'`` (the npz's ``part``) or ``'detection'``.
+        keypoint_2d_det_file: ``.npy`` of ``(N, 17, 2|3)`` detections aligned
+            row by row with the npz (a third column is the score, used as
+            ``visibility``); relative to ``data_root``.
+        subjects: keep only these subjects (e.g. ``['S1', 'S5']``).
+        actions: keep only these actions (names of :data:`H36M_ACTIONS`).
+        data_prefix: ``dict(img=...)``, the image folder.
+        **kwargs: :class:`BaseLiftingDataset` options (``seq_len``,
+            ``causal``, ``step``, ``subset_frac``, ``pipeline``, ...).
+
+    Samples' ``action`` is the normalised action name, ``camera_id`` the
+    camera's serial (``'54138969'``) and ``frame`` the row of the target in
+    its video (frame number in the image name = ``frame * sample_rate + 1``
+    for complete files).
+    """
+
+    METAINFO: dict = dict(dataset_name='h36m')
+    SUPPORTED_2D_SRC = ('gt', 'detection')
+
+    def __init__(self,
+                 ann_file: str = 'annotation_body3d/fps50/h36m_train.npz',
+                 camera_param_file: str = 'annotation_body3d/cameras.pkl',
+                 keypoint_2d_src: str = 'gt',
+                 keypoint_2d_det_file: Optional[str] = None,
+                 subjects: Optional[Sequence[str]] = None,
+                 actions: Optional[Sequence[str]] = None,
+                 data_root: str = '',
+                 data_prefix: dict = dict(img='images/'),
+                 skeleton: str = 'h36m',
+                 **kwargs):
+        if keypoint_2d_src not in self.SUPPORTED_2D_SRC:
+            raise ValueError(f'{type(self).__name__}: keypoint_2d_src must be '
+                             f'one of {self.SUPPORTED_2D_SRC}, got '
+                             f'{keypoint_2d_src!r}')
+        if keypoint_2d_src == 'detection' and not keypoint_2d_det_file:
+            raise ValueError(f"{type(self).__name__}: keypoint_2d_src="
+                             "'detection' needs keypoint_2d_det_file; "
+                             f'{PREPARE_HINT}')
+        self.keypoint_2d_src = keypoint_2d_src
+        self.camera_param_file = self._under_root(camera_param_file,
+                                                  data_root)
+        self.keypoint_2d_det_file = self._under_root(keypoint_2d_det_file,
+                                                     data_root)
+        self.subjects = None if subjects is None else tuple(subjects)
+        self.actions = None
+        if actions is not None:
+            self.actions = tuple(normalize_h36m_action(a) for a in actions)
+        super().__init__(ann_file=ann_file, data_root=data_root,
+                         data_prefix=data_prefix, skeleton=skeleton, **kwargs)
+
+    @staticmethod
+    def _under_root(path: Optional[str], data_root: str) -> Optional[str]:
+        if path and data_root and not osp.isabs(path):
+            return osp.join(data_root, path)
+        return path
+
+    def load_videos(self) -> List[dict]:
+        J = self.skeleton.num_joints
+        ann = load_npz_annotation(self.ann_file, J)
+        cameras = load_camera_file(self.camera_param_file)
+        imgnames = ann['imgname']
+        n = len(imgnames)
+        kp2d, scores = ann['part'][..., :2], None
+        vis = ann['part'][..., 2] if ann['part'].shape[-1] == 3 else None
+        if self.keypoint_2d_src == 'detection':
+            kp2d, scores = load_detection_file(self.keypoint_2d_det_file, n,
+                                               J)
+
+        # A video is everything up to the frame number of the image name.
+        keys, frame_numbers = [], np.empty(n, dtype=np.int64)
+        for i, name in enumerate(imgnames):
+            stem, _, frame = osp.splitext(str(name))[0].rpartition('_')
+            keys.append(stem)
+            try:
+                frame_numbers[i] = int(frame)
+            except ValueError:
+                raise dataset_file_error(
+                    self.ann_file, f'row {i}: image name {str(name)!r} does '
+                    'not end in _<frame number>.jpg', 'imgname') from None
+        if not n:
+            return []
+        uniq, groups = group_rows(keys, frame_numbers)
+
+        videos = []
+        for key, rows in zip(uniq, groups):
+            try:
+                info = parse_h36m_imgname(imgnames[rows[0]])
+            except ValueError as e:
+                raise dataset_file_error(self.ann_file, str(e), 'imgname')
+            if self.subjects is not None and \
+                    info['subject'] not in self.subjects:
+                continue
+            if self.actions is not None and \
+                    info['action'] not in self.actions:
+                continue
+            camera = checked_camera(
+                cameras, (info['subject'], info['camera_id']),
+                self.camera_param_file, f' (used by {key!r})')
+            videos.append(dict(
+                keypoints_2d=kp2d[rows],
+                keypoints_3d=ann['S'][rows, :, :3],
+                keypoints_2d_score=None if scores is None else scores[rows],
+                visibility=None if vis is None else vis[rows],
+                camera=camera,
+                subject=info['subject'],
+                action=info['action'],
+                camera_id=info['camera_id'],
+                sequence=info['sequence'],
+                img_paths=imgnames[rows]))
+        return videos

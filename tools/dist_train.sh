@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Multi-process (and multi-node) training with torchrun.
+#   tools/dist_train.sh CONFIG NUM_PROCESSES [train.py options]
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and MASTER_PORT on each node.
+# Without a GPU the processes train on CPU over gloo.
+set -euo pipefail
+CONFIG=$1
+NPROC=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-${MASTER_PORT:-29500}}
+MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
+python -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$NPROC" --master_port="$PORT" \
+    "$ROOT/tools/train.py" "$CONFIG" --launcher pytorch "${@:3}"
