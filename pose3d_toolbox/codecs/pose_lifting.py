@@ -13,12 +13,12 @@ def normalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
 
     ``x_n = x / w * 2 - [1, h / w]``; :func:`denormalize_screen` inverts it.
     """
-    return keypoints_2d / w * 2 - np.array([1, h / w], dtype=np.float32)
+    return keypoints_2d / w * 2 - np.array([1, h / w], keypoints_2d.dtype)
 
 
 def denormalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
     """Inverse of :func:`normalize_screen`."""
-    return (keypoints_2d + np.array([1, h / w], dtype=np.float32)) * w / 2
+    return (keypoints_2d + np.array([1, h / w], keypoints_2d.dtype)) * w / 2
 
 
 @KEYPOINT_CODECS.register_module()

@@ -10,19 +10,19 @@ sample.
 A dataset subclasses :class:`BaseLiftingDataset` and implements one method,
 :meth:`BaseLiftingDataset.load_videos`, returning a list of video dicts:
 
-==================== ========================================================
-key                  value
-==================== ========================================================
-``keypoints_2d``     ``(T, J, 2)`` float32, pixels
-``keypoints_3d``     ``(T, J, 3)`` float32, camera coordinates, metres
-``keypoints_2d_score`` optional ``(T, J)`` confidence of ``keypoints_2d``
-``visibility``       optional ``(T, J)`` visibility in ``[0, 1]``
-``camera``           camera dict (see :mod:`pose3d_toolbox.utils.camera`)
-``subject``          str
-``action``           str
-``camera_id``        str
-``img_paths``        list / array of ``T`` image paths, or ``None``
-==================== ========================================================
+========================== =================================================
+key                        value
+========================== =================================================
+``keypoints_2d``           ``(T, J, 2)`` float32, pixels
+``keypoints_3d``           ``(T, J, 3)`` float32, camera coordinates, metres
+``keypoints_2d_score``     optional ``(T, J)`` confidence of the 2D input
+``visibility``             optional ``(T, J)`` visibility in ``[0, 1]``
+``camera``                 camera dict (:mod:`pose3d_toolbox.utils.camera`)
+``subject``                str
+``action``                 str
+``camera_id``              str
+``img_paths``              ``T`` image paths (list / array), or ``None``
+========================== =================================================
 
 Extra keys are kept in the stored video dict and ignored by the sampler.
 
@@ -61,7 +61,7 @@ SAMPLE_KEYS = ('keypoints_2d', 'keypoints_3d', 'visibility', 'target_index',
                'frame', 'sample_idx', 'skeleton', 'root_index')
 
 
-def dataset_file_error(path: str, problem: str, key: Optional[str] = None,
+def dataset_file_error(path: str, problem: str, key=None,
                        error: type = ValueError) -> Exception:
     """Build the error raised for a missing or malformed dataset file.
 
@@ -147,21 +147,33 @@ def load_camera_file(path: str) -> dict:
     return cameras
 
 
-def checked_camera(cameras: dict, key, path: str, user: str = '') -> dict:
-    """``cameras[key]`` validated, or an error naming the file and the key."""
+def checked_camera(cameras: dict, key, path: str, user: str = '',
+                   convert: Optional[Callable[[dict], dict]] = None) -> dict:
+    """``cameras[key]`` validated, or an error naming the file and the key.
+
+    ``convert`` maps the stored dict to the toolbox convention before the
+    check (e.g. another dataset's extrinsics convention).
+    """
     if key not in cameras:
         some = ', '.join(repr(k) for k in list(cameras)[:4])
         raise dataset_file_error(
             path, f'no camera for this key{user} (keys look like {some})',
-            repr(key))
+            key)
+    camera = cameras[key]
+    if not isinstance(camera, dict):
+        raise dataset_file_error(
+            path, f'expected a camera dict, got {type(camera).__name__}',
+            key)
     try:
-        return validate_camera(cameras[key], source=f'{path} [{key!r}]')
+        if convert is not None:
+            camera = convert(camera)
+        return validate_camera(camera, source=f'{path} [{key!r}]')
     except ValueError as e:
         raise ValueError(f'{e}; {PREPARE_HINT}') from None
 
 
-def load_detection_file(path: str, num_rows: int,
-                        num_joints: int) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+def load_detection_file(path: str, num_rows: int, num_joints: int
+                        ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Load 2D detections ``(N, J, 2|3)`` aligned row by row with the npz.
 
     Returns ``(keypoints (N, J, 2) float32, scores (N, J) float32 or None)``.
@@ -184,6 +196,66 @@ def load_detection_file(path: str, num_rows: int,
     det = det.astype(np.float32)
     scores = det[..., 2].copy() if det.shape[-1] == 3 else None
     return np.ascontiguousarray(det[..., :2]), scores
+
+
+#: Sources of the 2D input of npz-based datasets.
+KEYPOINT_2D_SOURCES = ('gt', 'detection')
+
+
+def check_keypoint_2d_src(owner: str, keypoint_2d_src: str,
+                          keypoint_2d_det_file: Optional[str]) -> None:
+    """Raise a ``ValueError`` for an unknown source or a missing det file."""
+    if keypoint_2d_src not in KEYPOINT_2D_SOURCES:
+        raise ValueError(f'{owner}: keypoint_2d_src must be one of '
+                         f'{KEYPOINT_2D_SOURCES}, got {keypoint_2d_src!r}')
+    if keypoint_2d_src == 'detection' and not keypoint_2d_det_file:
+        raise ValueError(f"{owner}: keypoint_2d_src='detection' needs "
+                         f'keypoint_2d_det_file; {PREPARE_HINT}')
+
+
+def path_under_root(path: Optional[str], data_root: str) -> Optional[str]:
+    """Join a relative ``path`` to ``data_root`` (as mmengine does)."""
+    if path and data_root and not osp.isabs(path):
+        return osp.join(data_root, path)
+    return path
+
+
+def load_npz_keypoints(ann_file: str, num_joints: int,
+                       keypoint_2d_src: str = 'gt',
+                       keypoint_2d_det_file: Optional[str] = None) -> dict:
+    """Per-row arrays of an MMPose lifting npz, 2D from the chosen source.
+
+    Returns ``dict(imgname (N,), keypoints_2d (N, J, 2), keypoints_3d
+    (N, J, 3), keypoints_2d_score (N, J) or None, visibility (N, J) or
+    None)``; ``visibility`` is the third column of ``part``, the scores the
+    third column of the detections.
+    """
+    ann = load_npz_annotation(ann_file, num_joints)
+    n = len(ann['imgname'])
+    part = ann['part']
+    out = dict(imgname=ann['imgname'], keypoints_2d=part[..., :2],
+               keypoints_3d=ann['S'][..., :3], keypoints_2d_score=None,
+               visibility=part[..., 2] if part.shape[-1] == 3 else None)
+    if keypoint_2d_src == 'detection':
+        out['keypoints_2d'], out['keypoints_2d_score'] = load_detection_file(
+            keypoint_2d_det_file, n, num_joints)
+    return out
+
+
+def group_rows(keys: Sequence[str], frame_numbers: np.ndarray
+               ) -> Tuple[List[str], List[np.ndarray]]:
+    """Group annotation rows into videos.
+
+    Returns ``(unique_keys, row-index arrays)``; videos are sorted by key
+    and the rows of a video by frame number.
+    """
+    if not len(keys):
+        return [], []
+    uniq, inverse = np.unique(np.asarray(keys), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.lexsort((np.asarray(frame_numbers), inverse))
+    counts = np.bincount(inverse, minlength=len(uniq))
+    return [str(k) for k in uniq], np.split(order, np.cumsum(counts)[:-1])
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -226,14 +298,18 @@ class BaseLiftingDataset(BaseDataset):
             the whole dataset (deterministic), for quick runs.
         max_samples: keep at most this many targets (evenly spread), applied
             after ``subset_frac``.
-        skeleton: skeleton name (:func:`pose3d_toolbox.skeletons.get_skeleton`);
-            ``J`` of every video must match it.
+        skeleton: skeleton name (see
+            :func:`pose3d_toolbox.skeletons.get_skeleton`); ``J`` of every
+            video must match it.
         videos: list of video dicts used instead of :meth:`load_videos`
             (in-memory data, tests).
-        ann_file, metainfo, data_root, data_prefix, filter_cfg, indices,
-        pipeline, test_mode, lazy_init, max_refetch: as in
-            :class:`mmengine.dataset.BaseDataset`. ``data_prefix['img']``
-            (joined with ``data_root``) is prepended to relative image paths.
+        ann_file, metainfo, data_root, data_prefix, indices, pipeline,
+        test_mode, lazy_init, max_refetch: as in
+            :class:`mmengine.dataset.BaseDataset` (``indices`` selects
+            targets, after ``subset_frac`` / ``max_samples``).
+            ``data_prefix['img']`` (joined with ``data_root``) is prepended
+            to relative image paths.
+        filter_cfg: accepted for mmengine compatibility, unused.
         serialize_data: ignored (always False). The data are a few large
             numpy arrays that DataLoader workers share copy-on-write; the
             per-sample serialisation of mmengine is not needed.
@@ -298,16 +374,18 @@ class BaseLiftingDataset(BaseDataset):
         self._videos: List[dict] = []
         self._targets = np.zeros((0, 2), dtype=np.int64)
 
-        metainfo = dict(metainfo or {})
-        metainfo.setdefault('skeleton', self.skeleton.name)
-        metainfo.setdefault('num_joints', self.skeleton.num_joints)
-        metainfo.setdefault('root_index', self.skeleton.root_index)
-        metainfo.setdefault('joint_names', self.skeleton.joint_names)
         super().__init__(
             ann_file=ann_file, metainfo=metainfo, data_root=data_root,
             data_prefix=dict(data_prefix), filter_cfg=filter_cfg,
             indices=indices, serialize_data=False, pipeline=pipeline,
             test_mode=test_mode, lazy_init=lazy_init, max_refetch=max_refetch)
+        # Set here, not through `metainfo`: mmengine would try to read a
+        # string value (the skeleton name) as a file.
+        for key, value in (('skeleton', self.skeleton.name),
+                           ('num_joints', self.skeleton.num_joints),
+                           ('root_index', self.skeleton.root_index),
+                           ('joint_names', self.skeleton.joint_names)):
+            self._metainfo.setdefault(key, value)
 
     # ------------------------------------------------------------------ hook
     def load_videos(self) -> List[dict]:

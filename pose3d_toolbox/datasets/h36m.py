@@ -1,12 +1,14 @@
 """Human3.6M in MMPose's preprocessed layout.
 
-Files (as written by MMPose's ``tools/dataset_converters/preprocess_h36m.py``)::
+Files (as written by MMPose's
+``tools/dataset_converters/preprocess_h36m.py``)::
 
     <data_root>/annotation_body3d/cameras.pkl
     <data_root>/annotation_body3d/fps50/h36m_train.npz   (S1 S5 S6 S7 S8)
     <data_root>/annotation_body3d/fps50/h36m_test.npz    (S9 S11)
     <data_root>/annotation_body3d/fps10/...              (every 5th frame)
-    <data_root>/images/S1/S1_Directions_1.54138969/S1_Directions_1.54138969_000001.jpg
+    <data_root>/images/S1/S1_Directions_1.54138969/
+        S1_Directions_1.54138969_000001.jpg
 
 The npz holds one row per frame and camera: ``imgname (N,)``, ``center
 (N, 2)``, ``scale (N,)``, ``part (N, 17, 3)`` (2D pixels + visibility) and
@@ -28,9 +30,10 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from ..registry import DATASETS
-from .base_lifting import (BaseLiftingDataset, PREPARE_HINT,
-                           checked_camera, dataset_file_error, load_camera_file,
-                           load_detection_file, load_npz_annotation)
+from .base_lifting import (BaseLiftingDataset, check_keypoint_2d_src,
+                           checked_camera, dataset_file_error, group_rows,
+                           load_camera_file, load_npz_keypoints,
+                           path_under_root)
 
 #: The 15 Human3.6M actions, in their canonical (VideoPose3D) names.
 H36M_ACTIONS = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning',
@@ -88,18 +91,6 @@ def parse_h36m_imgname(imgname: str) -> dict:
                 frame_number=frame_number)
 
 
-def group_rows(keys: Sequence[str], frame_numbers: np.ndarray):
-    """Group npz rows into videos.
-
-    Returns ``(unique_keys, list of row-index arrays)``; videos are sorted by
-    key and rows within a video by frame number.
-    """
-    uniq, inverse = np.unique(np.asarray(keys), return_inverse=True)
-    order = np.lexsort((frame_numbers, inverse))
-    counts = np.bincount(inverse, minlength=len(uniq))
-    return list(uniq), np.split(order, np.cumsum(counts)[:-1])
-
-
 @DATASETS.register_module()
 class Human3p6mDataset(BaseLiftingDataset):
     """Human3.6M for 2D -> 3D lifting (MMPose's preprocessed files).
@@ -125,7 +116,6 @@ class Human3p6mDataset(BaseLiftingDataset):
     """
 
     METAINFO: dict = dict(dataset_name='h36m')
-    SUPPORTED_2D_SRC = ('gt', 'detection')
 
     def __init__(self,
                  ann_file: str = 'annotation_body3d/fps50/h36m_train.npz',
@@ -138,19 +128,12 @@ class Human3p6mDataset(BaseLiftingDataset):
                  data_prefix: dict = dict(img='images/'),
                  skeleton: str = 'h36m',
                  **kwargs):
-        if keypoint_2d_src not in self.SUPPORTED_2D_SRC:
-            raise ValueError(f'{type(self).__name__}: keypoint_2d_src must be '
-                             f'one of {self.SUPPORTED_2D_SRC}, got '
-                             f'{keypoint_2d_src!r}')
-        if keypoint_2d_src == 'detection' and not keypoint_2d_det_file:
-            raise ValueError(f"{type(self).__name__}: keypoint_2d_src="
-                             "'detection' needs keypoint_2d_det_file; "
-                             f'{PREPARE_HINT}')
+        check_keypoint_2d_src(type(self).__name__, keypoint_2d_src,
+                              keypoint_2d_det_file)
         self.keypoint_2d_src = keypoint_2d_src
-        self.camera_param_file = self._under_root(camera_param_file,
-                                                  data_root)
-        self.keypoint_2d_det_file = self._under_root(keypoint_2d_det_file,
-                                                     data_root)
+        self.camera_param_file = path_under_root(camera_param_file, data_root)
+        self.keypoint_2d_det_file = path_under_root(keypoint_2d_det_file,
+                                                    data_root)
         self.subjects = None if subjects is None else tuple(subjects)
         self.actions = None
         if actions is not None:
@@ -158,26 +141,15 @@ class Human3p6mDataset(BaseLiftingDataset):
         super().__init__(ann_file=ann_file, data_root=data_root,
                          data_prefix=data_prefix, skeleton=skeleton, **kwargs)
 
-    @staticmethod
-    def _under_root(path: Optional[str], data_root: str) -> Optional[str]:
-        if path and data_root and not osp.isabs(path):
-            return osp.join(data_root, path)
-        return path
-
     def load_videos(self) -> List[dict]:
-        J = self.skeleton.num_joints
-        ann = load_npz_annotation(self.ann_file, J)
+        rows = load_npz_keypoints(self.ann_file, self.skeleton.num_joints,
+                                  self.keypoint_2d_src,
+                                  self.keypoint_2d_det_file)
         cameras = load_camera_file(self.camera_param_file)
-        imgnames = ann['imgname']
-        n = len(imgnames)
-        kp2d, scores = ann['part'][..., :2], None
-        vis = ann['part'][..., 2] if ann['part'].shape[-1] == 3 else None
-        if self.keypoint_2d_src == 'detection':
-            kp2d, scores = load_detection_file(self.keypoint_2d_det_file, n,
-                                               J)
+        imgnames = rows['imgname']
 
-        # A video is everything up to the frame number of the image name.
-        keys, frame_numbers = [], np.empty(n, dtype=np.int64)
+        # A video is everything before the frame number of the image name.
+        keys, frame_numbers = [], np.empty(len(imgnames), dtype=np.int64)
         for i, name in enumerate(imgnames):
             stem, _, frame = osp.splitext(str(name))[0].rpartition('_')
             keys.append(stem)
@@ -187,16 +159,14 @@ class Human3p6mDataset(BaseLiftingDataset):
                 raise dataset_file_error(
                     self.ann_file, f'row {i}: image name {str(name)!r} does '
                     'not end in _<frame number>.jpg', 'imgname') from None
-        if not n:
-            return []
-        uniq, groups = group_rows(keys, frame_numbers)
 
         videos = []
-        for key, rows in zip(uniq, groups):
+        for key, idx in zip(*group_rows(keys, frame_numbers)):
             try:
-                info = parse_h36m_imgname(imgnames[rows[0]])
+                info = parse_h36m_imgname(imgnames[idx[0]])
             except ValueError as e:
-                raise dataset_file_error(self.ann_file, str(e), 'imgname')
+                raise dataset_file_error(self.ann_file, str(e),
+                                         'imgname') from None
             if self.subjects is not None and \
                     info['subject'] not in self.subjects:
                 continue
@@ -206,15 +176,10 @@ class Human3p6mDataset(BaseLiftingDataset):
             camera = checked_camera(
                 cameras, (info['subject'], info['camera_id']),
                 self.camera_param_file, f' (used by {key!r})')
-            videos.append(dict(
-                keypoints_2d=kp2d[rows],
-                keypoints_3d=ann['S'][rows, :, :3],
-                keypoints_2d_score=None if scores is None else scores[rows],
-                visibility=None if vis is None else vis[rows],
-                camera=camera,
-                subject=info['subject'],
-                action=info['action'],
-                camera_id=info['camera_id'],
-                sequence=info['sequence'],
-                img_paths=imgnames[rows]))
+            video = {k: None if v is None else v[idx]
+                     for k, v in rows.items() if k != 'imgname'}
+            video.update(camera=camera, subject=info['subject'],
+                         action=info['action'], camera_id=info['camera_id'],
+                         sequence=info['sequence'], img_paths=imgnames[idx])
+            videos.append(video)
         return videos

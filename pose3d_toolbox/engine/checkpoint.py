@@ -7,13 +7,37 @@ the Python objects that mmengine 0.10.7 writes into its own checkpoints
 (which would let any downloaded file run code), :func:`allow_checkpoint_globals`
 allow-lists exactly the types those checkpoints legitimately hold.
 """
+import codecs
 import os
 import os.path as osp
+import pickle
 import zipfile
 from typing import Optional
 
 import numpy as np
 import torch
+
+
+# HistoryBuffer's default statistics (mmengine 0.10.7) plus any registered
+# with ``HistoryBuffer.register_statistics``.
+HISTORY_BUFFER_STATISTICS = {'min', 'max', 'current', 'mean'}
+
+
+def history_buffer_getattr(obj, name):
+    """A ``getattr`` that resolves only ``HistoryBuffer``'s statistics.
+
+    mmengine pickles each ``HistoryBuffer``'s statistics methods as
+    ``getattr(HistoryBuffer, 'mean')`` and so on; allow-listing the builtin
+    ``getattr`` would let a checkpoint reach any attribute of any allowed
+    object, so this stand-in is registered under its name instead.
+    """
+    from mmengine.logging import HistoryBuffer
+    allowed = HISTORY_BUFFER_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}), which is not part '
+        'of an mmengine checkpoint; refusing to load it')
 
 
 def checkpoint_safe_globals():
@@ -24,7 +48,8 @@ def checkpoint_safe_globals():
     dtype_classes = [getattr(np.dtypes, n) for n in dir(np.dtypes)
                      if n.endswith('DType') and n != 'StringDType']
     return [HistoryBuffer, multiarray.scalar, multiarray._reconstruct,
-            np.ndarray, np.dtype, *dtype_classes]
+            np.ndarray, np.dtype, *dtype_classes, codecs.encode,
+            (history_buffer_getattr, 'builtins.getattr')]
 
 
 def allow_checkpoint_globals() -> None:

@@ -4,6 +4,7 @@ import os.path as osp
 
 import torch
 import torch.distributed as dist
+from mmengine.dist import is_main_process
 from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.runner import Runner
 
@@ -68,7 +69,9 @@ class Pose3dRunner(Runner):
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
         tmp_name = f'.{filename}.tmp{os.getpid()}'
         super().save_checkpoint(out_dir, tmp_name, *args, **kwargs)
-        atomic_replace(osp.join(out_dir, tmp_name), osp.join(out_dir, filename))
+        if is_main_process():  # mmengine writes on the main process only
+            atomic_replace(osp.join(out_dir, tmp_name),
+                           osp.join(out_dir, filename))
 
     def load_or_resume(self):
         if self._resume and self._load_from is None and not self._has_loaded:

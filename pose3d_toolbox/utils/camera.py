@@ -20,9 +20,18 @@ CAMERA_KEYS = ('R', 'T', 'c', 'f', 'k', 'p', 'w', 'h')
 
 
 def _as(x, like):
-    """Return ``x`` as an array/tensor of the same kind and dtype as ``like``."""
+    """Return ``x`` as an array/tensor of the same kind and dtype as ``like``.
+
+    A tensor ``x`` keeps its autograd graph and moves to ``like``'s device
+    (``np.asarray`` would fail on a tensor that requires grad or lives on a
+    GPU).
+    """
     if hasattr(like, 'new_tensor'):
+        if hasattr(x, 'detach'):
+            return x.to(dtype=like.dtype, device=like.device)
         return like.new_tensor(np.asarray(x, dtype=np.float64))
+    if hasattr(x, 'detach'):
+        x = x.detach().cpu().numpy()
     return np.asarray(x, dtype=like.dtype if like.dtype.kind == 'f' else
                       np.float64)
 
@@ -69,14 +78,17 @@ def pixel_to_camera(pixels, depth, f, c):
     """Back-project ``(..., 2)`` pixels at ``(...)`` depth z (no distortion).
 
     The inverse of :func:`camera_to_pixel` without distortion:
-    ``x = (u - c) * z / f``.
+    ``x = (u - c) * z / f``. ``depth`` may also be a scalar or anything that
+    broadcasts against ``pixels[..., 0]``.
     """
     xy = (pixels - _as(c, pixels).reshape(2)) / _as(f, pixels).reshape(2)
-    z = depth[..., None]
+    z = _as(depth, xy)[..., None]
     if hasattr(xy, 'new_tensor'):
         import torch
-        return torch.cat([xy * z, z], dim=-1)
-    return np.concatenate([xy * z, z], axis=-1)
+        xy, z = torch.broadcast_tensors(xy, z)
+        return torch.cat([xy * z, z[..., :1]], dim=-1)
+    xy, z = np.broadcast_arrays(xy, z)
+    return np.concatenate([xy * z, z[..., :1]], axis=-1)
 
 
 def world_to_pixel(points, camera, distort=False):

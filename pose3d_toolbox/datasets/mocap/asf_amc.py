@@ -37,7 +37,7 @@ Malformed input raises :class:`MocapFormatError` naming the file and line.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -248,6 +248,8 @@ def parse_asf(path: PathLike) -> AsfSkeleton:
                 except ValueError:
                     raise err(lineno, f'units: {key} {tokens[1]!r} is not '
                               'a number') from None
+                if key == 'length' and units[key] <= 0:
+                    raise err(lineno, 'units: length must be > 0')
         elif section == ':root':
             if key == 'order':
                 order = tuple(t.upper() for t in tokens[1:])

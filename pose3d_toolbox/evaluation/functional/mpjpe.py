@@ -56,7 +56,8 @@ def joint_errors(pred, gt) -> np.ndarray:
         ``(..., J)`` distances in metres.
     """
     pred, gt = check_pair(pred, gt)
-    return np.sqrt(np.square(pred - gt).sum(-1))
+    diff = pred - gt
+    return np.sqrt(np.einsum('...k,...k->...', diff, diff))
 
 
 def _mean_over_joints(err, mask):

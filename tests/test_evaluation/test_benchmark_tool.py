@@ -1,0 +1,18 @@
+"""The metric benchmark runs end to end on a small problem and checks that
+the batched Procrustes agrees with the per-pose loop."""
+import subprocess
+import sys
+from pathlib import Path
+
+TOOL = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis'
+        / 'benchmark_metrics.py')
+
+
+def test_benchmark_metrics_small_run():
+    proc = subprocess.run(
+        [sys.executable, str(TOOL), '--num-poses', '3000', '--naive-poses',
+         '300', '--repeat', '1', '--chunk-size', '1000'],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'PA-MPJPE / MPJPE time ratio' in proc.stdout
+    assert 'speed-up' in proc.stdout
