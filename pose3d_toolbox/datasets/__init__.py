@@ -1,6 +1,11 @@
-from . import transforms  # noqa: F401
+from . import mocap, synthetic, transforms  # noqa: F401
 from .base_lifting import BaseLiftingDataset
+from .cmu_mocap import CMUMocapDataset
 from .h36m import Human3p6mDataset
+from .mocap import (CMU_MOCAP_ACKNOWLEDGEMENT, CMU_TEST_SUBJECTS,
+                    CMU_TRAIN_SUBJECTS, load_cmu_mocap)
 from .mpi_inf_3dhp import MpiInf3dhpDataset
 
-__all__ = ['BaseLiftingDataset', 'Human3p6mDataset', 'MpiInf3dhpDataset']
+__all__ = ['BaseLiftingDataset', 'CMUMocapDataset', 'Human3p6mDataset',
+           'MpiInf3dhpDataset', 'CMU_MOCAP_ACKNOWLEDGEMENT',
+           'CMU_TEST_SUBJECTS', 'CMU_TRAIN_SUBJECTS', 'load_cmu_mocap']

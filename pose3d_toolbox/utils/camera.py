@@ -49,12 +49,15 @@ def camera_to_world(points, R, T):
 def camera_to_pixel(points, f, c, k=None, p=None):
     """Project ``(..., 3)`` camera points to ``(..., 2)`` pixels.
 
-    Pinhole ``u = f * x / z + c``; with ``k``/``p`` given, Human3.6M's
-    Brown-Conrady distortion is applied to the normalised coordinates
-    ``x_n = (x/z, y/z)``, ``r^2 = |x_n|^2``::
+    Pinhole ``u = f * x / z + c``; with ``k``/``p`` given, the distortion
+    of Human3.6M's own ``ProjectPointRadial.m`` is applied to the normalised
+    coordinates ``x_n = (x/z, y/z)``, ``r^2 = |x_n|^2``::
 
-        x_d = x_n * (1 + k1 r^2 + k2 r^4 + k3 r^6 + 2 (p2 x + p1 y))
+        x_d = x_n * (1 + k1 r^2 + k2 r^4 + k3 r^6 + p2 x + p1 y)
               + r^2 * (p2, p1)
+
+    (OpenCV's and MMPose's form doubles the tangential term inside the
+    bracket; with Human3.6M's published ``p`` the two differ by < 1 px.)
     """
     xy = points[..., :2] / points[..., 2:3]
     if k is not None or p is not None:
@@ -67,7 +70,7 @@ def camera_to_pixel(points, f, c, k=None, p=None):
         pp = None
         if p is not None:
             pp = _as(p, xy).reshape(2)
-            tangential = 2 * (pp[1] * xy[..., 0:1] + pp[0] * xy[..., 1:2])
+            tangential = pp[1] * xy[..., 0:1] + pp[0] * xy[..., 1:2]
         xy = xy * (radial + tangential)
         if pp is not None:
             xy = xy + r2 * pp[[1, 0]]

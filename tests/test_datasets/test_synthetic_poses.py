@@ -81,3 +81,22 @@ def test_make_poses_broadcasts():
     assert poses[0, J['left_wrist'], 2] == pytest.approx(
         poses[0, J['left_shoulder'], 2])
     assert poses[0, J['right_wrist'], 2] < poses[0, J['right_elbow'], 2]
+
+
+def test_angle_directions():
+    """Signs as documented, for a person facing +y (the right is +x)."""
+    rest = make_poses()[0]
+    lean = make_poses(torso_lean=30)[0]
+    assert lean[J['thorax'], 1] > rest[J['thorax'], 1] + 0.2
+    nod = make_poses(head_pitch=30)[0]
+    assert nod[J['head'], 1] > rest[J['head'], 1] + 0.05
+    side = make_poses(torso_side=20)[0]
+    assert side[J['thorax'], 0] > 0.1
+    twist = make_poses(torso_twist=30)[0]
+    assert twist[J['left_shoulder'], 1] < -0.05
+    step = make_poses(hip_flexion=(60, 0), knee_flexion=(60, 0))[0]
+    assert step[J['left_knee'], 1] > 0.3  # thigh forward
+    assert step[J['left_ankle'], 1] == pytest.approx(step[J['left_knee'], 1])
+    bend = make_poses(arm_elevation=-90, elbow_flexion=90)[0]
+    assert bend[J['left_wrist'], 1] - bend[J['left_elbow'], 1] == \
+        pytest.approx(0.25)

@@ -90,13 +90,12 @@ def test_radial_distortion_hand_computed():
 
 
 def test_tangential_distortion_matches_docstring():
-    # the docstring's model (Brown-Conrady as in OpenCV, p = (p1, p2)):
-    # x_d = x r + 2 p1 x y + p2 (r^2 + 2 x^2)
-    # y_d = y r + p1 (r^2 + 2 y^2) + 2 p2 x y
+    # Human3.6M's ProjectPointRadial.m, p = (p1, p2):
+    # tan = p1 y + p2 x;  x_d = x (1 + tan) + p2 r^2;  y_d = y (1 + tan) + p1 r^2
     x, y, p1, p2 = 0.1, 0.2, 0.01, 0.02
     r2 = x * x + y * y
-    expected = [x + 2 * p1 * x * y + p2 * (r2 + 2 * x * x),
-                y + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y]
+    tan = p1 * y + p2 * x
+    expected = [x * (1 + tan) + p2 * r2, y * (1 + tan) + p1 * r2]
     uv = camera_to_pixel(np.array([x, y, 1.0]), np.ones(2), np.zeros(2),
                          p=np.array([p1, p2]))
     np.testing.assert_allclose(uv, expected)

@@ -53,7 +53,9 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
     ``arm_elevation`` is the upper arm's angle above the horizontal (-90
     hangs down, 0 is a T-pose), ``arm_swing`` turns it from sideways (0)
     towards the front (90), ``elbow_flexion`` folds the forearm forward,
-    ``torso_lean`` bends the upper body forward.
+    ``torso_lean`` bends the upper body forward, ``torso_side`` tilts it
+    towards the person's right, ``torso_twist`` turns it to the left and
+    ``head_pitch`` nods the head forward.
 
     Returns:
         ``(N, 17, 3)`` world joints in H36M order (``N`` = 1 for scalars).
@@ -106,10 +108,11 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
     up[:, _J['thorax']] = up[:, _J['spine']] + L['upper_spine'] * _unit(
         U + 0.05 * F)
     thorax = up[:, _J['thorax']]
-    head_dir = _rotate(_unit(U + 0.45 * F), S, -head_pitch)
+    # rotating about the left axis S turns up towards forward
+    head_dir = _rotate(_unit(U + 0.45 * F), S, head_pitch)
     up[:, _J['neck_nose']] = thorax + L['neck'] * head_dir
     up[:, _J['head']] = up[:, _J['neck_nose']] + L['head'] * _rotate(
-        _unit(U - 0.3 * F), S, -head_pitch)
+        _unit(U - 0.3 * F), S, head_pitch)
     for k, sign, sho, elb, wri in ((0, 1.0, 'left_shoulder', 'left_elbow',
                                     'left_wrist'),
                                    (1, -1.0, 'right_shoulder', 'right_elbow',
@@ -134,7 +137,7 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
                                    'left_shoulder', 'left_elbow',
                                    'left_wrist', 'right_shoulder',
                                    'right_elbow', 'right_wrist')]
-    for axis, angle in ((S, -lean), (F, side), (U, twist)):
+    for axis, angle in ((S, lean), (F, side), (U, twist)):
         for j in upper_idx:
             up[:, j] = _rotate(up[:, j], axis, angle)
     joints[:, upper_idx] = up[:, upper_idx]

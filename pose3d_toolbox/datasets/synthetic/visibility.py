@@ -6,12 +6,14 @@ same body is rasterised by :mod:`.render`.
 
 A joint is *occluded* in a camera when the ray from the camera centre to the
 joint passes through a capsule that is not part of the joint itself, in
-front of the joint's own surface. "Part of the joint" means a capsule one of
-whose ends is (mostly) the joint (the bones meeting at it); the midline joints
-(pelvis, spine, thorax) sit inside the torso, so no torso capsule hides them,
-and likewise the head's joints and the head. The ray stops ``clearance``
-before the joint: the radius of the thinnest capsule at the joint, i.e. the
-joint's own surface.
+front of the joint's own surface. "Part of the joint" means a capsule with
+an end that is mainly the joint (weight >= 0.5: the bones meeting at it);
+the midline joints (pelvis, spine, thorax) sit inside the torso, so no torso
+capsule hides them, and likewise the head's joints and the head (limbs still
+do: the near thigh hides the pelvis in a side view). The ray stops
+``clearance`` before the joint: the radius of the thinnest capsule at the
+joint, i.e. the joint's own surface. Joints behind the camera count as
+occluded.
 
 The soft score is a smooth function of the margin ``m`` (metres) by which
 the ray dips into the deepest occluder, ``m = radius - distance(ray,

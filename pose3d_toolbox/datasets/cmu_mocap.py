@@ -1,0 +1,109 @@
+"""The embedded default dataset: real CMU motion seen by virtual cameras.
+
+The data was obtained from mocap.cs.cmu.edu; the database was created with
+funding from NSF EIA-0196217 (see ``pose3d_toolbox/data/README.md``).
+"""
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from pose3d_toolbox.registry import DATASETS
+from pose3d_toolbox.utils import camera_to_pixel, world_to_camera
+from .base_lifting import BaseLiftingDataset
+from .mocap import CMU_TEST_SUBJECTS, CMU_TRAIN_SUBJECTS, load_cmu_mocap
+from .synthetic import h36m_like_rig, joint_visibility, random_rig
+
+SPLITS = dict(train=CMU_TRAIN_SUBJECTS, test=CMU_TEST_SUBJECTS)
+
+
+def take_extent(keypoints_3d: np.ndarray, root_index: int = 0):
+    """Centre ``(x, y)`` of a take's root path and its radius around it."""
+    path = keypoints_3d[:, root_index, :2]
+    centre = path.mean(0)
+    return centre, float(np.linalg.norm(path - centre, axis=1).max())
+
+
+@DATASETS.register_module()
+class CMUMocapDataset(BaseLiftingDataset):
+    """CMU mocap takes (Human3.6M-17 joints) seen by virtual cameras.
+
+    Every take is filmed by every camera of a rig placed around the take's
+    mean root position; each (take, camera) pair is one video. The rig's
+    distance grows by the radius of the take's root path, so subjects that
+    walk far stay in front of the cameras.
+
+    Args:
+        split: ``'train'`` (subjects 05, 06, 09, 10, 16, 105) or ``'test'``
+            (02, 13, 49), the evaluation protocol of the data README.
+        subjects: explicit subject list, overriding ``split``.
+        rig: ``'h36m'``, the fixed Human3.6M-like rig (evaluation), or
+            ``'random'``, a new random rig per take (training).
+        rig_cfg: keyword arguments of :func:`h36m_like_rig` or
+            :func:`random_rig`.
+        seed: seed of the random rigs.
+        visibility: compute occlusion-based visibility scores per camera
+            (capsule body, :func:`joint_visibility`); otherwise ones.
+        data_file: the converted mocap file (default: the shipped one).
+        takes: keep only these take names (e.g. ``['02_01']``), for tests.
+        **kwargs: :class:`BaseLiftingDataset` options (``seq_len``,
+            ``causal``, ``step``, ...).
+    """
+
+    METAINFO: dict = dict(dataset_name='cmu_mocap')
+
+    def __init__(self, split: str = 'train',
+                 subjects: Optional[Sequence[str]] = None,
+                 rig: str = 'h36m', rig_cfg: Optional[Dict] = None,
+                 seed: int = 0, visibility: bool = True,
+                 data_file: Optional[str] = None,
+                 takes: Optional[Sequence[str]] = None, **kwargs):
+        if split not in SPLITS:
+            raise ValueError(f'CMUMocapDataset: split must be one of '
+                             f'{sorted(SPLITS)}, got {split!r}')
+        if rig not in ('h36m', 'random'):
+            raise ValueError(f"CMUMocapDataset: rig must be 'h36m' or "
+                             f"'random', got {rig!r}")
+        self.subjects = tuple(subjects or SPLITS[split])
+        self.rig, self.rig_cfg = rig, dict(rig_cfg or {})
+        self.seed, self.visibility = seed, visibility
+        self.data_file, self.takes = data_file, takes
+        super().__init__(**kwargs)
+
+    def _cameras(self, rng, centre, radius) -> List[dict]:
+        cfg = dict(self.rig_cfg)
+        if self.rig == 'h36m':
+            cfg['distance'] = cfg.get('distance', 5.0) + radius
+            return h36m_like_rig(center_xy=tuple(centre), **cfg)
+        lo, hi = cfg.pop('distance_range', (3.5, 7.0))
+        target = cfg.pop('target', (0.0, 0.0, 0.9))
+        return random_rig(rng, distance_range=(lo + radius, hi + radius),
+                          target=(centre[0], centre[1], target[2]), **cfg)
+
+    def load_videos(self) -> List[dict]:
+        rng = np.random.default_rng(self.seed)
+        root = self.skeleton.root_index
+        videos = []
+        for take in load_cmu_mocap(self.data_file, subjects=self.subjects):
+            if self.takes is not None and take['take'] not in self.takes:
+                continue
+            world = take['keypoints_3d']
+            centre, radius = take_extent(world, root)
+            for i, cam in enumerate(self._cameras(rng, centre, radius)):
+                kp3d = world_to_camera(world.astype(np.float64), cam['R'],
+                                       cam['T'])
+                kp2d = camera_to_pixel(kp3d, cam['f'], cam['c'])
+                vis = (joint_visibility(world, cam).score
+                       if self.visibility else np.ones(world.shape[:2]))
+                videos.append(dict(
+                    keypoints_3d=kp3d.astype(np.float32),
+                    keypoints_2d=kp2d.astype(np.float32),
+                    visibility=np.asarray(vis, np.float32),
+                    camera={k: v for k, v in cam.items()
+                            if k in ('R', 'T', 'c', 'f', 'k', 'p', 'w', 'h')},
+                    subject=take['subject'], action=take['description'],
+                    camera_id=str(cam.get('id', i)), take=take['take'],
+                    img_paths=None))
+        if not videos:
+            raise ValueError(f'CMUMocapDataset: no takes for subjects '
+                             f'{self.subjects} and takes {self.takes}')
+        return videos
