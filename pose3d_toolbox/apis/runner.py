@@ -1,6 +1,40 @@
-"""Build a Runner from a config, the way ``tools/train.py`` does."""
-from mmengine.config import Config
+"""What ``tools/train.py`` and ``tools/test.py`` share: common flags, config
+set-up and building the Runner."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Flags every tool takes: work dir, config overrides, launcher."""
+    parser.add_argument('--work-dir', help='directory for logs and models')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys, e.g. train_cfg.max_epochs=1')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read ``args.config`` and apply the common flags to it.
+
+    The work directory defaults to ``./work_dirs/<config name>``.
+    """
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
 
 
 def build_runner(cfg: Config) -> Runner:
