@@ -8,6 +8,7 @@ sample). ``compute_metrics`` reduces them, overall and, with
 ``per_action=True``, per action under ``<key>/<action>``.
 """
 import re
+from abc import abstractmethod
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -212,13 +213,13 @@ class BasePose3DMetric(BaseMetric):
         return metrics
 
     # --------------------------------------------------- subclass hooks --
+    @abstractmethod
     def sample_results(self, batch: dict) -> Dict[str, np.ndarray]:
         """Per-sample values of a batch: name -> array with ``B`` rows."""
-        raise NotImplementedError
 
+    @abstractmethod
     def summarise(self, results: List[dict]) -> Dict[str, float]:
         """Reduce a list of per-sample results to the reported values."""
-        raise NotImplementedError
 
     @staticmethod
     def stacked(results: List[dict], key: str) -> np.ndarray:
