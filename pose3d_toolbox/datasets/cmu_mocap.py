@@ -9,6 +9,7 @@ import numpy as np
 
 from pose3d_toolbox.registry import DATASETS
 from pose3d_toolbox.utils import camera_to_pixel, world_to_camera
+from pose3d_toolbox.utils.camera import CAMERA_KEYS
 from .base_lifting import BaseLiftingDataset
 from .mocap import CMU_TEST_SUBJECTS, CMU_TRAIN_SUBJECTS, load_cmu_mocap
 from .synthetic import h36m_like_rig, joint_visibility, random_rig
@@ -99,7 +100,7 @@ class CMUMocapDataset(BaseLiftingDataset):
                     keypoints_2d=kp2d.astype(np.float32),
                     visibility=np.asarray(vis, np.float32),
                     camera={k: v for k, v in cam.items()
-                            if k in ('R', 'T', 'c', 'f', 'k', 'p', 'w', 'h')},
+                            if k in CAMERA_KEYS},
                     subject=take['subject'], action=take['description'],
                     camera_id=str(cam.get('id', i)), take=take['take'],
                     img_paths=None))
