@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from pose3d_toolbox.apis.runner import (add_common_args,  # noqa: E402
-                                        build_runner, load_config)
+                                        load_config, run_runner)
 
 
 def parse_args(argv=None):
@@ -33,7 +33,7 @@ def main(argv=None):
             evaluators = [evaluators]
         cfg.test_evaluator = list(evaluators) + [
             dict(type='DumpResults', out_file_path=args.out)]
-    return build_runner(cfg).test()
+    return run_runner(cfg, 'test')
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from pose3d_toolbox.apis.runner import (add_common_args,  # noqa: E402
-                                        build_runner, load_config)
+                                        load_config, run_runner)
 
 
 def parse_args(argv=None):
@@ -40,7 +40,7 @@ def main(argv=None):
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    build_runner(cfg).train()
+    run_runner(cfg, 'train')
 
 
 if __name__ == '__main__':

@@ -47,3 +47,20 @@ def build_runner(cfg: Config) -> Runner:
     from pose3d_toolbox.registry import RUNNERS
     cfg.setdefault('runner_type', 'Pose3dRunner')
     return RUNNERS.build(cfg)
+
+
+def run_runner(cfg: Config, mode: str):
+    """Build the runner, call its ``train()`` or ``test()`` and, in a
+    distributed run, shut the process group down cleanly.
+
+    Leaving a gloo group to the interpreter's exit lets one rank tear down
+    while another is still inside a collective ("terminate called without
+    an active exception"); a barrier and ``destroy_process_group`` make all
+    ranks leave together.
+    """
+    import torch.distributed as dist
+    result = getattr(build_runner(cfg), mode)()
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+    return result

@@ -3,6 +3,7 @@ train, test with --out, resume (also past a checkpoint cut mid-write), and
 a 2-process CPU (gloo) distributed run."""
 import pickle
 import re
+import socket
 
 import pytest
 from conftest import run_tool
@@ -76,15 +77,21 @@ def test_resume_continues_and_skips_a_cut_checkpoint(trained, h36m_root,
     assert (tmp_path / 'epoch_3.pth').is_file()
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def test_two_process_cpu_distributed_train_and_test(h36m_root, tmp_path):
     proc = run_tool('tools/dist_train.sh', CONFIG, '2', '--work-dir',
                     str(tmp_path), *tiny(h36m_root, epochs=1),
-                    env=dict(PORT='29517'))
+                    env=dict(PORT=str(free_port())))
     log = proc.stdout + proc.stderr
     assert (tmp_path / 'epoch_1.pth').is_file()
     assert 'world_size: 2' in log or 'Distributed launcher: pytorch' in log
     proc = run_tool('tools/dist_test.sh', CONFIG,
                     str(tmp_path / 'epoch_1.pth'), '2', '--work-dir',
                     str(tmp_path / 'test'), *tiny(h36m_root, epochs=1),
-                    env=dict(PORT='29518'))
+                    env=dict(PORT=str(free_port())))
     assert metric(proc.stdout + proc.stderr, 'mpjpe') > 0
