@@ -98,7 +98,29 @@ H36M_JOINTS = ('pelvis', 'right_hip', 'right_knee', 'right_ankle', 'left_hip',
                'right_shoulder', 'right_elbow', 'right_wrist')
 H36M_PARENTS = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15)
 
-H36M = Skeleton('h36m', H36M_JOINTS, H36M_PARENTS)
+# ElePose's bone-length prior (Wandt et al. 2022, Eq. 8): each bone's length
+# over the pose's mean bone length, one value per bone of ``Skeleton.bones``
+# (child order: r_hip, r_knee, r_ankle, l_hip, l_knee, l_ankle, spine,
+# thorax, neck_nose, head, l_shoulder, l_elbow, l_wrist, r_shoulder, r_elbow,
+# r_wrist).
+# - 'h36m': the authors' Human3.6M values (methods.md). Their list is by bone
+#   type, [hip, thigh, shin] x 2, spine, thorax, neck, head, [shoulder, upper
+#   arm, forearm] x 2, with equal left and right values, so it maps onto our
+#   order bone by bone whichever side they list first.
+# - 'cmu': the embedded CMU data's 17-joint skeleton differs (its neck_nose
+#   and shoulder joints sit elsewhere: neck 0.77 vs 0.45), so its prior comes
+#   from the anthropometry of the *training* subjects only (05, 06, 09, 10,
+#   16, 105): each subject's mean bone lengths, averaged over subjects, left
+#   and right averaged, divided by their mean. tests/test_models/
+#   test_elepose.py recomputes it from the data.
+ELEPOSE_BONE_PRIORS = dict(
+    h36m=(0.5181, 1.7371, 1.7229, 0.5181, 1.7371, 1.7229, 0.9209, 0.9879,
+          0.4481, 0.4450, 0.5746, 1.0812, 0.9652, 0.5746, 1.0812, 0.9652),
+    cmu=(0.3632, 1.6301, 1.7799, 0.3632, 1.6301, 1.7799, 0.8827, 0.9390,
+         0.7724, 0.3958, 0.7642, 1.2156, 0.7520, 0.7642, 1.2156, 0.7520))
+
+H36M = Skeleton('h36m', H36M_JOINTS, H36M_PARENTS,
+                extras=dict(elepose_bone_priors=ELEPOSE_BONE_PRIORS))
 
 # HEMlets: the 17 Human3.6M joints plus joint 17, the shoulder midpoint. Its
 # 14 parts follow the decision in methods.md (no public code lists them):
@@ -122,7 +144,34 @@ MPI_INF_3DHP = Skeleton(
      'head'),
     (16, 15, 1, 2, 3, 1, 5, 6, 14, 8, 9, 14, 11, 12, -1, 14, 1))
 
-SKELETONS = {s.name: s for s in (H36M, HEMLETS, MPI_INF_3DHP)}
+# 2D datasets for mixed training. ``extras['to_h36m']`` lists, per
+# Human3.6M joint, the source joints whose mean stands in for it (empty: no
+# counterpart, the joint is unlabelled). MPII's upper neck stands in for
+# neck_nose and its head top for head; COCO has no spine or head top, its
+# pelvis and thorax are the hip and shoulder midpoints.
+COCO = Skeleton(
+    'coco',
+    ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+     'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
+     'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
+     'right_knee', 'left_ankle', 'right_ankle'),
+    (-1, 0, 0, 1, 2, 0, 0, 5, 6, 7, 8, 5, 6, 11, 12, 13, 14),
+    extras=dict(to_h36m=((11, 12), (12, ), (14, ), (16, ), (11, ), (13, ),
+                         (15, ), (), (5, 6), (0, ), (), (5, ), (7, ), (9, ),
+                         (6, ), (8, ), (10, ))))
+
+MPII = Skeleton(
+    'mpii',
+    ('right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee',
+     'left_ankle', 'pelvis', 'thorax', 'upper_neck', 'head_top',
+     'right_wrist', 'right_elbow', 'right_shoulder', 'left_shoulder',
+     'left_elbow', 'left_wrist'),
+    (1, 2, 6, 6, 3, 4, -1, 6, 7, 8, 11, 12, 7, 7, 13, 14),
+    extras=dict(to_h36m=((6, ), (2, ), (1, ), (0, ), (3, ), (4, ), (5, ), (),
+                         (7, ), (8, ), (9, ), (13, ), (14, ), (15, ), (12, ),
+                         (11, ), (10, ))))
+
+SKELETONS = {s.name: s for s in (H36M, HEMLETS, MPI_INF_3DHP, COCO, MPII)}
 
 
 def get_skeleton(skeleton) -> Skeleton:

@@ -27,7 +27,9 @@ from pose3d_toolbox.skeletons import get_skeleton
 from pose3d_toolbox.utils.camera import camera_to_pixel, world_to_camera
 
 __all__ = ['make_h36m_fixture', 'make_mpi_inf_3dhp_fixture', 'synth_motion',
-           'look_at_camera', 'H36M_RAW_ACTIONS']
+           'look_at_camera', 'H36M_RAW_ACTIONS',
+           'make_coco_fixture', 'make_mpii_fixture',
+           'make_h36m_image_fixture']
 
 # Rest pose of each skeleton as (child - parent) offsets in metres, world
 # z up, the person facing +y (so its right is +x).
@@ -379,4 +381,150 @@ def make_mpi_inf_3dhp_fixture(root: Union[str, os.PathLike],
             det = osp.join(ann_dir, f'{stem}_det.npy')
             _write_detections(det, kp2d, rng, det_noise)
             out[f'{split}_det'] = det
+    return out
+
+
+def make_error_model_fixture(path: str, num_keypoints: int = 17,
+                             seed: int = 0) -> str:
+    """Fit and save a 2D error model (:mod:`pose3d_toolbox.datasets.
+    error_model`) to errors of a known mixture: 4 px Gaussian inliers, 10 %
+    uniform outliers. Returns ``path``."""
+    from pose3d_toolbox.datasets.error_model import (fit_error_model,
+                                                     save_error_model)
+    rng = np.random.default_rng(seed)
+    gt = rng.uniform(0, 1000, (400, num_keypoints, 2))
+    err = rng.normal(0, 4, gt.shape)
+    outlier = rng.random(gt.shape[:2]) < 0.1
+    err[outlier] = rng.uniform(-50, 50, (outlier.sum(), 2))
+    kind = 'gaussian' if 'gaussian' in osp.basename(path) else 'mixture'
+    save_error_model(path, fit_error_model(gt + err, gt, kind=kind))
+    return path
+
+
+def _person_image(rng, size, keypoints):
+    """``(H, W, 3)`` uint8: a flat dark background (random shade; cheap to
+    encode) with a bright disc at every keypoint."""
+    import cv2
+    W, H = size
+    img = np.full((H, W, 3), rng.integers(0, 80, 3), np.uint8)
+    for x, y in np.asarray(keypoints, np.float64).reshape(-1, 2):
+        cv2.circle(img, (int(round(x)), int(round(y))), 2, (255, 220, 0), -1)
+    return img
+
+
+def make_coco_fixture(root: Union[str, os.PathLike], images: int = 3,
+                      size=(96, 80), seed: int = 0) -> Dict[str, str]:
+    """Write a tiny COCO person-keypoints set under ``root``::
+
+        annotations/person_keypoints_train.json   (COCO schema)
+        images/000000000001.jpg ...
+
+    Each image holds one labelled person (a few keypoints unlabelled,
+    ``v = 0``) and, in the first image, a crowd annotation that readers must
+    skip. Returns ``data_root``, ``ann_file`` (relative), ``img_prefix``
+    (relative) and the written ``annotations`` (person dicts, for tests).
+    """
+    import cv2
+    import json
+    rng = np.random.default_rng(seed)
+    root = osp.abspath(os.fspath(root))
+    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
+    os.makedirs(osp.join(root, 'images'), exist_ok=True)
+    W, H = size
+    coco = dict(images=[], annotations=[], categories=[dict(
+        id=1, name='person', supercategory='person',
+        keypoints=list(get_skeleton('coco').joint_names),
+        skeleton=[])])
+    for i in range(1, images + 1):
+        kp = rng.uniform([20, 10], [W - 20, H - 10], (17, 2))
+        vis = np.full(17, 2)
+        vis[rng.choice(17, 3, replace=False)] = 0
+        name = f'{i:012d}.jpg'
+        cv2.imwrite(osp.join(root, 'images', name),
+                    _person_image(rng, size, kp[vis > 0])[..., ::-1])
+        coco['images'].append(dict(id=i, file_name=name, width=W, height=H))
+        x0, y0 = kp.min(0) - 3
+        x1, y1 = kp.max(0) + 3
+        flat = np.c_[np.where(vis[:, None] > 0, kp, 0), vis].reshape(-1)
+        coco['annotations'].append(dict(
+            id=100 + i, image_id=i, category_id=1, iscrowd=0,
+            bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
+            area=float((x1 - x0) * (y1 - y0)), num_keypoints=int((vis > 0)
+                                                               .sum()),
+            keypoints=[float(v) for v in flat]))
+        if i == 1:
+            coco['annotations'].append(dict(
+                id=999, image_id=i, category_id=1, iscrowd=1,
+                bbox=[0.0, 0.0, 10.0, 10.0], area=100.0, num_keypoints=17,
+                keypoints=[1.0] * 51,
+                segmentation=dict(counts=[0, W * H], size=[H, W])))
+    ann_file = 'annotations/person_keypoints_train.json'
+    with open(osp.join(root, ann_file), 'w') as f:
+        json.dump(coco, f)
+    return dict(data_root=root, ann_file=ann_file, img_prefix='images/',
+                annotations=[a for a in coco['annotations']
+                             if not a['iscrowd']])
+
+
+def make_mpii_fixture(root: Union[str, os.PathLike], people: int = 3,
+                      size=(96, 80), seed: int = 0) -> Dict[str, str]:
+    """Write a tiny MPII set in MMPose's JSON layout under ``root``::
+
+        annotations/mpii_train.json   [{image, center, scale, joints,
+                                        joints_vis}, ...]
+        images/000000001.jpg ...
+
+    ``joints`` are 1-based (MATLAB) pixels as in the real files; one joint
+    per person is unlabelled. Returns ``data_root``, ``ann_file``,
+    ``img_prefix`` and the written ``annotations``.
+    """
+    import cv2
+    import json
+    rng = np.random.default_rng(seed)
+    root = osp.abspath(os.fspath(root))
+    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
+    os.makedirs(osp.join(root, 'images'), exist_ok=True)
+    W, H = size
+    anns = []
+    for i in range(people):
+        kp = rng.uniform([20, 10], [W - 20, H - 10], (16, 2))  # 0-based
+        vis = np.ones(16)
+        vis[rng.integers(16)] = 0
+        name = f'{i + 1:09d}.jpg'
+        cv2.imwrite(osp.join(root, 'images', name),
+                    _person_image(rng, size, kp[vis > 0])[..., ::-1])
+        centre = (kp.min(0) + kp.max(0)) / 2
+        anns.append(dict(image=name, center=centre.tolist(),
+                         scale=float((kp.max(0) - kp.min(0)).max() / 200),
+                         joints=(kp + 1).tolist(),
+                         joints_vis=vis.tolist()))
+    ann_file = 'annotations/mpii_train.json'
+    with open(osp.join(root, ann_file), 'w') as f:
+        json.dump(anns, f)
+    return dict(data_root=root, ann_file=ann_file, img_prefix='images/',
+                annotations=anns)
+
+
+def make_h36m_image_fixture(root: Union[str, os.PathLike],
+                            **kwargs) -> Dict[str, str]:
+    """:func:`make_h36m_fixture` (small by default: 1 action, 1 camera, 3
+    frames), written for ``fps`` 50 and 10 unless one is given, plus an
+    image per row under ``<root>/images/`` (noise with a disc at each 2D
+    joint), for image pipelines (``LoadImage``). Returns the paths of the
+    last ``fps`` written (10 by default)."""
+    import cv2
+    kwargs = dict(dict(actions=1, cameras=1, frames=3), **kwargs)
+    rates = [kwargs.pop('fps')] if 'fps' in kwargs else [50, 10]
+    rng = np.random.default_rng(kwargs.get('seed', 0))
+    for fps in rates:
+        out = make_h36m_fixture(root, fps=fps, **kwargs)
+        for split in ('train', 'test'):
+            with np.load(out[f'{split}_ann']) as data:
+                names, parts = data['imgname'], data['part']
+            for name, part in zip(names, parts):
+                path = osp.join(out['data_root'], 'images', str(name))
+                os.makedirs(osp.dirname(path), exist_ok=True)
+                # the fixture's cameras are 1000 x 1000/1002 pixels
+                cv2.imwrite(path, _person_image(rng, (1000, 1002),
+                                                part[:, :2])[..., ::-1])
     return out

@@ -1,7 +1,16 @@
+from .abs_pose import ROOT_2D, AbsPoseCodec, root_from_depth
+from .bone import (BONE_DATA_KEYS, BoneCodec, bones_to_joints,
+                   joint_shift_pairs, joint_shifts, joints_to_bones)
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
+from .heatmap import (HEATMAPS, KEYPOINTS_2D_TARGET, GaussianHeatmapCodec,
+                      apply_affine, invert_affine)
 from .pose_lifting import PoseLiftingCodec, denormalize_screen, normalize_screen
+from .elepose import ElePoseCodec, normalize_head
 
-__all__ = ['BaseKeypointCodec', 'PoseLiftingCodec', 'LIFTING_INPUT',
+__all__ = ['ElePoseCodec', 'normalize_head', 'BoneCodec', 'BONE_DATA_KEYS', 'bones_to_joints', 'joints_to_bones',
+           'joint_shift_pairs', 'joint_shifts', 'AbsPoseCodec', 'ROOT_2D', 'root_from_depth', 'BaseKeypointCodec',
+           'PoseLiftingCodec', 'LIFTING_INPUT',
            'LIFTING_TARGET', 'TARGET_WEIGHT', 'normalize_screen',
-           'denormalize_screen']
+           'denormalize_screen', 'GaussianHeatmapCodec', 'HEATMAPS',
+           'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine']

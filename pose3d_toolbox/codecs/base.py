@@ -28,6 +28,19 @@ class BaseKeypointCodec(metaclass=ABCMeta):
 
     #: whether :meth:`decode` returns camera-space absolute poses.
     decodes_absolute = False
+    num_keypoints: int
+
+    def _check(self, array: np.ndarray, name: str) -> None:
+        """Raise a clear error for a wrong joint count or NaN/inf values in
+        ``array`` ``(..., J, C)`` (``name`` is the sample key)."""
+        if array.shape[-2] != self.num_keypoints:
+            raise ValueError(
+                f'{type(self).__name__}: {name} has {array.shape[-2]} joints '
+                f'but the codec is set for num_keypoints='
+                f'{self.num_keypoints}; fix the config or the data')
+        if not np.isfinite(array).all():
+            raise ValueError(f'{type(self).__name__}: {name} contains NaN or '
+                             'inf values')
 
     @abstractmethod
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:

@@ -52,16 +52,6 @@ class PoseLiftingCodec(BaseKeypointCodec):
         self.root_index = root_index
         self.target_scale = float(target_scale)
 
-    def _check(self, array, name):
-        if array.shape[-2] != self.num_keypoints:
-            raise ValueError(
-                f'{type(self).__name__}: {name} has {array.shape[-2]} joints '
-                f'but the codec is set for num_keypoints='
-                f'{self.num_keypoints}; fix the config or the data')
-        if not np.isfinite(array).all():
-            raise ValueError(f'{type(self).__name__}: {name} contains NaN or '
-                             'inf values')
-
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
         kp2d = np.asarray(sample['keypoints_2d'], dtype=np.float32)
         kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)

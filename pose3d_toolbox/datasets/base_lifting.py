@@ -60,6 +60,12 @@ SAMPLE_KEYS = ('keypoints_2d', 'keypoints_3d', 'visibility', 'target_index',
                'camera', 'img_path', 'subject', 'action', 'camera_id',
                'frame', 'sample_idx', 'skeleton', 'root_index')
 
+#: Keys added to a sample when ``num_random_frames = l > 0``:
+#: ``random_keypoints_2d (l, J, 2)``, ``random_keypoints_3d (l, J, 3)``,
+#: ``random_visibility (l, J)`` and ``random_frames (l,)`` (their indices).
+RANDOM_FRAME_KEYS = ('random_keypoints_2d', 'random_keypoints_3d',
+                     'random_visibility', 'random_frames')
+
 
 def dataset_file_error(path: str, problem: str, key=None,
                        error: type = ValueError) -> Exception:
@@ -294,6 +300,17 @@ class BaseLiftingDataset(BaseDataset):
         pad: if True every (step-th) frame is a target and windows are padded
             at the video edges; if False only targets whose whole window lies
             inside the video are used.
+        num_random_frames: ``l``; if > 0 each sample also carries ``l``
+            frames drawn at random from the whole video (only from the
+            target and earlier frames when ``causal``), the global context
+            of Anatomy3D's bone-length network, under
+            :data:`RANDOM_FRAME_KEYS`. Drawn without replacement when the
+            video has ``l`` such frames, with replacement otherwise. In
+            ``test_mode`` the draw is a fixed function of
+            ``(random_frames_seed, sample index)``, so evaluation is
+            repeatable; in training it comes from numpy's global generator
+            (seeded per worker by mmengine) and changes every epoch.
+        random_frames_seed: seed of the test-mode draws.
         subset_frac: keep this fraction of the targets, evenly spread over
             the whole dataset (deterministic), for quick runs.
         max_samples: keep at most this many targets (evenly spread), applied
@@ -331,6 +348,8 @@ class BaseLiftingDataset(BaseDataset):
                  frame_interval: int = 1,
                  step: int = 1,
                  pad: bool = True,
+                 num_random_frames: int = 0,
+                 random_frames_seed: int = 0,
                  subset_frac: float = 1.0,
                  max_samples: Optional[int] = None,
                  skeleton: str = 'h36m',
@@ -351,6 +370,10 @@ class BaseLiftingDataset(BaseDataset):
             if int(value) != value or value < 1:
                 raise ValueError(f'{type(self).__name__}: {name} must be a '
                                  f'positive integer, got {value!r}')
+        if int(num_random_frames) != num_random_frames or \
+                num_random_frames < 0:
+            raise ValueError(f'{type(self).__name__}: num_random_frames must '
+                             f'be an integer >= 0, got {num_random_frames!r}')
         if not 0 < subset_frac <= 1:
             raise ValueError(f'{type(self).__name__}: subset_frac must be in '
                              f'(0, 1], got {subset_frac!r}')
@@ -362,6 +385,8 @@ class BaseLiftingDataset(BaseDataset):
         self.frame_interval = int(frame_interval)
         self.step = int(step)
         self.pad = bool(pad)
+        self.num_random_frames = int(num_random_frames)
+        self.random_frames_seed = int(random_frames_seed)
         self.subset_frac = float(subset_frac)
         self.max_samples = max_samples
         self.skeleton = get_skeleton(skeleton)
@@ -513,6 +538,23 @@ class BaseLiftingDataset(BaseDataset):
         return int(vi), np.clip(frame + self._offsets, 0, T - 1)
 
     @force_full_init
+    def get_random_frames(self, idx: int) -> np.ndarray:
+        """``(l,)`` frame indices drawn at random for sample ``idx``.
+
+        Drawn from ``[0, T)``, or from ``[0, target]`` when ``causal`` (the
+        draw then depends only on the target's index, never on later
+        frames). Sorted, so repeated draws read the video in order.
+        """
+        vi, frame = self._targets[idx]
+        n = int(frame) + 1 if self.causal else self._videos[vi]['num_frames']
+        rng = (np.random.default_rng((self.random_frames_seed, int(idx)))
+               if self.test_mode else
+               np.random.default_rng(np.random.randint(2**31)))
+        frames = rng.choice(n, self.num_random_frames,
+                            replace=n < self.num_random_frames)
+        return np.sort(frames).astype(np.int64)
+
+    @force_full_init
     def get_data_info(self, idx: int) -> dict:
         """The sample dict of ``idx`` (keys :data:`SAMPLE_KEYS`)."""
         n = len(self)
@@ -523,13 +565,7 @@ class BaseLiftingDataset(BaseDataset):
         vi, frames = self.get_sample_frames(idx)
         video = self._videos[vi]
         target = int(frames[self.target_index])
-        if video['keypoints_2d_score'] is not None:
-            vis = video['keypoints_2d_score'][frames]
-        elif video['visibility'] is not None:
-            vis = video['visibility'][frames]
-        else:
-            vis = np.ones((self.seq_len, self.skeleton.num_joints),
-                          dtype=np.float32)
+        vis = self._visibility(video, frames)
         img_path = ''
         if video['img_paths'] is not None:
             img_path = video['img_paths'][target].decode('utf-8')
@@ -538,7 +574,7 @@ class BaseLiftingDataset(BaseDataset):
                 img_path = osp.join(prefix, img_path)
         camera = {k: (v.copy() if isinstance(v, np.ndarray) else v)
                   for k, v in video['camera'].items()}
-        return dict(
+        info = dict(
             keypoints_2d=video['keypoints_2d'][frames],
             keypoints_3d=video['keypoints_3d'][frames],
             visibility=vis,
@@ -552,6 +588,23 @@ class BaseLiftingDataset(BaseDataset):
             sample_idx=idx,
             skeleton=self.skeleton.name,
             root_index=self.skeleton.root_index)
+        if self.num_random_frames:
+            rand = self.get_random_frames(idx)
+            info.update(
+                random_keypoints_2d=video['keypoints_2d'][rand],
+                random_keypoints_3d=video['keypoints_3d'][rand],
+                random_visibility=self._visibility(video, rand),
+                random_frames=rand)
+        return info
+
+    def _visibility(self, video: dict, frames: np.ndarray) -> np.ndarray:
+        """The 2D scores, else the visibility, else ones, of ``frames``."""
+        if video['keypoints_2d_score'] is not None:
+            return video['keypoints_2d_score'][frames]
+        if video['visibility'] is not None:
+            return video['visibility'][frames]
+        return np.ones((len(frames), self.skeleton.num_joints),
+                       dtype=np.float32)
 
     # ------------------------------------------------------------ subsets
     @force_full_init

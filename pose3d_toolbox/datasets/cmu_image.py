@@ -41,7 +41,7 @@ from .synthetic import (RenderCache, RenderedPerson, bbox_from_keypoints,
 #: Keys that :meth:`CMUMocapImageDataset.get_data_info` adds to
 #: :data:`~.base_lifting.SAMPLE_KEYS`.
 IMAGE_KEYS = ('img', 'img_shape', 'input_size', 'bbox_center', 'bbox_scale',
-              'crop_matrix', 'keypoints_2d_crop', 'render_index')
+              'crop_matrix', 'keypoints_2d_crop', 'render_index', 'has_3d')
 
 
 @DATASETS.register_module()
@@ -62,6 +62,13 @@ class CMUMocapImageDataset(CMUMocapDataset):
         step: use every ``step``-th frame of each video (e.g. 10 for tests).
         seed: seeds the random rigs (as in :class:`CMUMocapDataset`) and the
             appearance of every sample.
+        render_margin: the crop covers the person's box enlarged by this
+            factor (``bbox_scale`` stays the person's box), leaving room
+            for the zoom-out and rotation of a top-down pipeline's
+            augmentation (:class:`~.transforms.TopdownAffine` crops the box
+            out of the rendered crop through ``crop_matrix``).
+        with_3d: if False the sample is 2D-only (for mixed 2D/3D training):
+            ``keypoints_3d`` is removed and ``has_3d`` is False.
         **kwargs: :class:`CMUMocapDataset` options (``split``, ``rig``,
             ``takes``, ``visibility``, ...). ``seq_len`` must be 1.
 
@@ -80,7 +87,8 @@ class CMUMocapImageDataset(CMUMocapDataset):
       keypoints in crop pixels (``crop_matrix`` applied to
       ``keypoints_2d[0]``);
     - ``render_index``: the index seeding the sample's appearance (and its
-      row in the render cache).
+      row in the render cache);
+    - ``has_3d``: whether ``keypoints_3d`` is present (``with_3d``).
     """
 
     METAINFO: dict = dict(dataset_name='cmu_mocap_image')
@@ -88,7 +96,9 @@ class CMUMocapImageDataset(CMUMocapDataset):
     def __init__(self, input_size: Sequence[int] = (256, 256),
                  bbox_padding: float = 1.25,
                  cache_dir: Optional[str] = None,
-                 render_cfg: Optional[Dict] = None, **kwargs):
+                 render_cfg: Optional[Dict] = None,
+                 render_margin: float = 1.0, with_3d: bool = True,
+                 **kwargs):
         name = type(self).__name__
         if kwargs.get('seq_len', 1) != 1:
             raise ValueError(f'{name}: samples are single frames; seq_len '
@@ -108,6 +118,11 @@ class CMUMocapImageDataset(CMUMocapDataset):
                                  'the dataset sets it')
         self.input_size: Tuple[int, int] = size
         self.bbox_padding = float(bbox_padding)
+        if not render_margin >= 1:
+            raise ValueError(f'{name}: render_margin must be >= 1, got '
+                             f'{render_margin!r}')
+        self.render_margin = float(render_margin)
+        self.with_3d = bool(with_3d)
         self.render_cfg = render_cfg
         self.cache_dir = cache_dir
         self._cache: Optional[RenderCache] = None
@@ -147,6 +162,8 @@ class CMUMocapImageDataset(CMUMocapDataset):
                     render_cfg=self.render_cfg,
                     data_file=None if self.data_file is None else
                     osp.abspath(str(self.data_file)))
+        if self.render_margin != 1.0:  # older caches keep their names
+            desc['render_margin'] = self.render_margin
         text = json.dumps(desc, sort_keys=True, default=repr)
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
@@ -183,14 +200,18 @@ class CMUMocapImageDataset(CMUMocapDataset):
         info = super().get_data_info(idx)
         return self.render_index(info['sample_idx']), info
 
-    def _crop_sample(self, info: dict) -> dict:
-        t = info['target_index']
-        center, scale = bbox_from_keypoints(
-            info['keypoints_2d'][t], self.bbox_padding,
+    def _person_box(self, info: dict):
+        return bbox_from_keypoints(
+            info['keypoints_2d'][info['target_index']], self.bbox_padding,
             self.input_size[0] / self.input_size[1])
-        return dict(keypoints_3d=info['keypoints_3d'][t],
+
+    def _crop_sample(self, info: dict) -> dict:
+        """What the renderer needs: the pose and the crop's box (the
+        person's box times ``render_margin``)."""
+        center, scale = self._person_box(info)
+        return dict(keypoints_3d=info['keypoints_3d'][info['target_index']],
                     camera=info['camera'], bbox_center=center,
-                    bbox_scale=scale)
+                    bbox_scale=scale * self.render_margin)
 
     @force_full_init
     def render_crop(self, idx: int) -> RenderedPerson:
@@ -220,13 +241,17 @@ class CMUMocapImageDataset(CMUMocapDataset):
         W, H = self.input_size
         matrix = crop_matrix(sample['bbox_center'], sample['bbox_scale'],
                              self.input_size)
+        center, scale = self._person_box(info)
         info.update(
             img=image,
             img_shape=(H, W),
             input_size=(W, H),
-            bbox_center=sample['bbox_center'].astype(np.float32),
-            bbox_scale=sample['bbox_scale'].astype(np.float32),
+            bbox_center=center.astype(np.float32),
+            bbox_scale=scale.astype(np.float32),
             crop_matrix=matrix.astype(np.float32),
             keypoints_2d_crop=np.asarray(keypoints, np.float32).copy(),
-            render_index=index)
+            render_index=index,
+            has_3d=self.with_3d)
+        if not self.with_3d:
+            del info['keypoints_3d']
         return info

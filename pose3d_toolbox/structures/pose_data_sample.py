@@ -15,11 +15,19 @@ class PoseDataSample(BaseDataElement):
     - ``pred_keypoints_3d``: ``(J, 3)`` predicted pose. Root-relative unless
       ``pred_root`` is set, in which case it is absolute.
     - ``pred_root``: ``(3,)`` predicted absolute root position.
+    - Image models: ``heatmaps`` ``(J, h, w)``, ``keypoints_2d_target``
+      ``(J, 2)`` heatmap pixels (the codec's targets); ``keypoints_valid``
+      ``(J,)`` labelled joints; ``has_3d`` (False for 2D-only samples, whose
+      3D losses are skipped); ``pred_keypoints_2d`` ``(J, 2)`` image
+      pixels, ``pred_keypoints_2d_input`` ``(J, 2)`` input-crop pixels,
+      ``keypoint_scores`` ``(J,)``.
 
     Meta fields (set once, read-only by convention): ``img_path``,
     ``subject``, ``action``, ``camera_id``, ``camera`` (dict with the keys of
     :data:`pose3d_toolbox.utils.camera.CAMERA_KEYS`), ``frame``,
-    ``sample_idx``, ``skeleton`` (name), ``root_index``.
+    ``sample_idx``, ``skeleton`` (name), ``root_index``; image models also
+    ``crop_matrix`` (``(2, 3)``, image -> input pixels), ``bbox_center``,
+    ``bbox_scale``, ``flipped``, ``input_size``.
 
     Example:
         >>> import numpy as np

@@ -123,3 +123,39 @@ def validate_camera(camera, source='camera'):
         else:
             out[key] = value
     return out
+
+
+def weak_perspective_root(keypoints_2d, pose_rel, f, root_index=0):
+    """Closed-form absolute root from 2D and a root-relative 3D pose.
+
+    The learning-free baseline of AbsPoseLifter's Table 3 (Mehta et al.,
+    3DV 2017): under weak perspective at the root depth ``Z``,
+    ``a_i = f (P~_i,xy + R_xy) / Z`` for the principal-point-centred pixels
+    ``a_i``. Least squares over all joints and both axes eliminates
+    ``R_xy`` and gives::
+
+        Z = f * sum_i (a_i - mean a) . (P~_i,xy - mean P~_xy)
+                / sum_i |a_i - mean a|^2
+
+    and ``R_x, R_y`` come from back-projecting the root's pixel at ``Z``
+    (paper Eq. 5). With ``fx != fy`` the x and y pixels are divided by
+    their own focal lengths first (``f = 1`` in normalised coordinates).
+
+    Args:
+        keypoints_2d: ``(N, J, 2)`` pixels minus the principal point.
+        pose_rel: ``(N, J, 3)`` root-relative pose, metres.
+        f: ``(N, 2)`` or ``(2,)`` focal lengths, pixels.
+        root_index: the root joint.
+
+    Returns:
+        ``(N, 3)`` root positions in camera coordinates, metres.
+    """
+    a = np.asarray(keypoints_2d, np.float64) / np.broadcast_to(
+        np.asarray(f, np.float64).reshape(-1, 1, 2),
+        (len(keypoints_2d), 1, 2))
+    rel = np.asarray(pose_rel, np.float64)[..., :2]
+    da = a - a.mean(1, keepdims=True)
+    dp = rel - rel.mean(1, keepdims=True)
+    depth = (da * dp).sum((1, 2)) / np.maximum((da**2).sum((1, 2)), 1e-12)
+    xy = a[:, root_index] * depth[:, None]
+    return np.concatenate([xy, depth[:, None]], axis=1)

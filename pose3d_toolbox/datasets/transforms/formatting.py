@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
-from pose3d_toolbox.codecs import LIFTING_INPUT
+from pose3d_toolbox.codecs import LIFTING_INPUT, ROOT_2D
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
 from pose3d_toolbox.structures import PoseDataSample
 
@@ -50,7 +50,8 @@ class PackPoseInputs(BaseTransform):
                                              'target_weight'),
                  meta_keys: Sequence[str] = (
                      'img_path', 'subject', 'action', 'camera_id', 'camera',
-                     'frame', 'sample_idx', 'skeleton', 'root_index')):
+                     'frame', 'sample_idx', 'skeleton', 'root_index',
+                     ROOT_2D)):
         self.input_key = input_key
         self.data_keys = tuple(data_keys)
         self.meta_keys = tuple(meta_keys)

@@ -1,3 +1,7 @@
+from .abs_pose_head import AbsPoseHead
+from .anatomy3d_head import Anatomy3DHead
+from .heatmap_head import HeatmapHead, IntegralHeatmapHead, deconv_layers
 from .regression_head import RegressionHead3D
 
-__all__ = ['RegressionHead3D']
+__all__ = ['Anatomy3DHead', 'AbsPoseHead', 'RegressionHead3D', 'HeatmapHead',
+           'IntegralHeatmapHead', 'deconv_layers']

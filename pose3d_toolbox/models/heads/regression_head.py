@@ -52,7 +52,12 @@ class RegressionHead3D(BaseModule):
         return dict(loss_pose3d=self.loss_module(pred, target, weight))
 
     def predict(self, feats, data_samples) -> List:
-        pred = self.forward(feats).detach().cpu().numpy()
+        return self.decode(self.forward(feats), data_samples)
+
+    def decode(self, outputs: torch.Tensor, data_samples) -> List:
+        """Decode ``forward``'s output into ``pred_*`` fields of the data
+        samples (metres, through the codec)."""
+        pred = outputs.detach().cpu().numpy()
         decoded = self.codec.decode(pred, [s.metainfo for s in data_samples])
         for i, sample in enumerate(data_samples):
             sample.pred_keypoints_3d = decoded['keypoints_3d'][i]

@@ -1,3 +1,7 @@
-from .regression import L1Loss, MPJPELoss, MSELoss
+from .elepose import (ElePoseLoss, bone_prior_nll, deformation_loss,
+                      pose_distance, relative_bone_lengths, reprojection_l1)
+from .regression import AbsPoseLoss, L1Loss, MPJPELoss, MSELoss
 
-__all__ = ['L1Loss', 'MPJPELoss', 'MSELoss']
+__all__ = ['ElePoseLoss', 'bone_prior_nll', 'deformation_loss',
+           'pose_distance', 'relative_bone_lengths', 'reprojection_l1',
+           'AbsPoseLoss', 'L1Loss', 'MPJPELoss', 'MSELoss']

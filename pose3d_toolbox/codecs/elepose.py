@@ -1,0 +1,85 @@
+"""Codec of ElePose (Wandt et al., CVPR 2022): head-normalised 2D input."""
+from typing import Dict, List
+
+import numpy as np
+
+from pose3d_toolbox.registry import KEYPOINT_CODECS
+from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
+                   BaseKeypointCodec)
+
+
+def normalize_head(keypoints_2d: np.ndarray, root_index: int = 0,
+                   head_index: int = 10, scale: float = 0.1,
+                   eps: float = 1e-6) -> np.ndarray:
+    """Centre ``(..., J, 2)`` 2D poses on the root and divide them by the
+    root-to-head distance, times ``scale`` (ElePose Sec. 3: with ``0.1``, a
+    pose lifted at depth ``D = 10`` has a root-to-head distance of about one
+    unit)."""
+    centred = keypoints_2d - keypoints_2d[..., root_index:root_index + 1, :]
+    length = np.linalg.norm(centred[..., head_index, :], axis=-1)
+    return centred / np.maximum(length, eps)[..., None, None] * scale
+
+
+@KEYPOINT_CODECS.register_module()
+class ElePoseCodec(BaseKeypointCodec):
+    """ElePose's normalisation; the unsupervised lifter has no metric scale.
+
+    Encode:
+        - ``lifting_input``: ``(S, J, 2)`` pixels through
+          :func:`normalize_head` (root at the origin, root-to-head distance
+          ``scale``). Pixels are used directly, which equals normalised image
+          coordinates up to one factor for square pixels.
+        - ``lifting_target``: ``(J, 3)`` root-relative target-frame pose in
+          lifter units (metres / ``metres_per_unit``). It is *never* used for
+          training (ElePose sees 2D only); it exists so that the codec's
+          round trip is testable and evaluation can decode.
+        - ``target_weight``: ``(J,)`` ones, zero at the root.
+
+    Decode: lifter outputs ``(N, J, 3)`` (root-relative, camera axes) times
+    ``metres_per_unit``, root set to zero.
+
+    The lifter's unit is the one fixed by the input normalisation: a
+    root-to-head distance of about 1 (0.1 in the image at depth 10). Metric
+    scale is unobservable without 3D data, so ``metres_per_unit`` is an
+    assumed constant (0.7 m, about the pelvis-to-head distance of an adult);
+    N-MPJPE, PA-MPJPE, N-PCK and CPS do not depend on it.
+
+    Args:
+        num_keypoints: ``J``.
+        root_index: root joint.
+        head_index: the joint that sets the scale (``head`` in Human3.6M's
+            order).
+        scale: root-to-head distance after normalisation (0.1).
+        metres_per_unit: metres per lifter unit, for decoding.
+    """
+
+    def __init__(self, num_keypoints: int = 17, root_index: int = 0,
+                 head_index: int = 10, scale: float = 0.1,
+                 metres_per_unit: float = 0.7):
+        self.num_keypoints = num_keypoints
+        self.root_index, self.head_index = root_index, head_index
+        self.scale = float(scale)
+        self.metres_per_unit = float(metres_per_unit)
+
+    def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
+        kp2d = np.asarray(sample['keypoints_2d'], dtype=np.float32)
+        kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)
+        self._check(kp2d, 'keypoints_2d')
+        self._check(kp3d, 'keypoints_3d')
+        target = kp3d[sample['target_index']]
+        target = target - target[self.root_index]
+        weight = np.ones(self.num_keypoints, dtype=np.float32)
+        weight[self.root_index] = 0
+        return {
+            LIFTING_INPUT: normalize_head(kp2d, self.root_index,
+                                          self.head_index,
+                                          self.scale).astype(np.float32),
+            LIFTING_TARGET: target / self.metres_per_unit,
+            TARGET_WEIGHT: weight,
+        }
+
+    def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:
+        kp3d = np.asarray(outputs, dtype=np.float32).reshape(
+            len(outputs), self.num_keypoints, 3) * self.metres_per_unit
+        kp3d = kp3d - kp3d[:, self.root_index:self.root_index + 1]
+        return dict(keypoints_3d=kp3d)

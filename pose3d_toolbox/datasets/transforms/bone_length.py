@@ -1,0 +1,67 @@
+"""Bone-length augmentation of Anatomy3D (Sec. 3.3)."""
+from typing import Dict
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_INPUT,
+                                        bones_to_joints, joints_to_bones)
+from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
+from pose3d_toolbox.utils.camera import camera_to_pixel
+
+
+@TRANSFORMS.register_module()
+class RandomBoneLengthAugmentation(BaseTransform):
+    """Give the sample's random frames a new skeleton and re-project them.
+
+    The ``l`` random frames of a sample (one video, so one person) get one
+    new group of ``B`` bone lengths: each bone's length, averaged over the
+    frames, times a factor drawn uniformly from ``[1 - scale, 1 + scale]``
+    (the authors' code draws +-30 %). Each frame's 3D pose is rebuilt down
+    the kinematic tree with its own bone directions, its root kept in place,
+    and projected with the sample's camera (with its distortion, if any).
+
+    Adds (the sample's own targets are left untouched):
+
+    - ``aug_length_input``: ``(l, J, 2)`` the re-projected 2D, normalised by
+      the codec as its ``length_input``;
+    - ``aug_bone_lengths``: ``(B,)`` the new lengths, in the codec's units.
+
+    Needs a dataset with ``num_random_frames > 0``.
+
+    Args:
+        codec: the model's :class:`BoneCodec` config.
+        scale: half-width of the relative range of the new lengths.
+    """
+
+    def __init__(self, codec: Dict, scale: float = 0.3):
+        if not 0 <= scale < 1:
+            raise ValueError(f'RandomBoneLengthAugmentation: scale must be in '
+                             f'[0, 1), got {scale!r}')
+        self.codec = KEYPOINT_CODECS.build(codec)
+        self.scale = float(scale)
+
+    def transform(self, results: Dict) -> Dict:
+        if 'random_keypoints_3d' not in results:
+            raise KeyError('RandomBoneLengthAugmentation needs the random '
+                           'frames of the sample: set num_random_frames > 0 '
+                           'in the dataset config')
+        kp3d = np.asarray(results['random_keypoints_3d'], dtype=np.float64)
+        skeleton = self.codec.skeleton
+        root = self.codec.root_index
+        directions, lengths = joints_to_bones(kp3d, skeleton)
+        new = lengths.mean(0) * np.random.uniform(
+            1 - self.scale, 1 + self.scale, lengths.shape[-1])
+        joints = bones_to_joints(directions, new, skeleton) + \
+            kp3d[:, root:root + 1]
+        cam = results['camera']
+        kp2d = camera_to_pixel(joints, cam['f'], cam['c'], cam.get('k'),
+                               cam.get('p'))
+        results[AUG_LENGTH_INPUT] = self.codec.normalize_input(
+            kp2d.astype(np.float32), cam)
+        results[AUG_BONE_LENGTHS] = (new / self.codec.target_scale).astype(
+            np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(scale={self.scale})'

@@ -1,0 +1,175 @@
+"""SimpleBaseline's deconvolution head and its integral (soft-argmax) form.
+
+:class:`HeatmapHead` (Xiao et al., "Simple Baselines for Human Pose
+Estimation and Tracking", ECCV 2018): three ``ConvTranspose2d(k=4, s=2,
+p=1)`` + BN + ReLU layers of 256 channels, then a 1x1 convolution to ``J``
+heatmaps; MSE against the codec's Gaussian heatmaps.
+
+:class:`IntegralHeatmapHead` adds the integral read-out of Sun et al. (ECCV
+2018): :func:`~pose3d_toolbox.models.utils.soft_argmax` of the heatmaps,
+trained by an L1 loss on the coordinates next to the heatmap MSE (the 2D
+estimator of AbsPoseLifter's cascade, paper Sec. 4.1).
+
+Heads return tensors: ``forward(feats)`` -> ``(N, J, h, w)`` heatmaps.
+:meth:`HeatmapHead.flip_output` mirrors an output of the flipped image
+back (flip test); :meth:`HeatmapHead.predict_output` decodes an output into
+the data samples (``pred_keypoints_2d`` image pixels,
+``pred_keypoints_2d_input`` input pixels, ``keypoint_scores``).
+"""
+from typing import Dict, List, Sequence
+
+import numpy as np
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+
+from pose3d_toolbox.codecs import HEATMAPS, KEYPOINTS_2D_TARGET, TARGET_WEIGHT
+from pose3d_toolbox.registry import KEYPOINT_CODECS, MODELS
+from ..utils import soft_argmax
+from .regression_head import stack_field
+
+
+def deconv_layers(in_channels: int, channels: Sequence[int] = (256, 256, 256),
+                  kernel_size: int = 4) -> nn.Sequential:
+    """``len(channels)`` x [ConvTranspose2d(stride 2, no bias), BN, ReLU]:
+    each layer doubles the resolution (kernel 4, 3 or 2)."""
+    padding, output_padding = {4: (1, 0), 3: (1, 1), 2: (0, 0)}[kernel_size]
+    layers = []
+    for out in channels:
+        layers += [nn.ConvTranspose2d(in_channels, out, kernel_size, 2,
+                                      padding, output_padding, bias=False),
+                   nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+        in_channels = out
+    return nn.Sequential(*layers)
+
+
+@MODELS.register_module()
+class HeatmapHead(BaseModule):
+    """Deconvolutions + 1x1 convolution to ``J`` heatmaps.
+
+    Args:
+        in_channels: channels of the backbone's last feature map.
+        num_keypoints: ``J``.
+        codec: heatmap codec config (e.g. ``GaussianHeatmapCodec``); the
+            pipeline's ``GenerateTarget`` must use the same.
+        deconv_channels: output channels of each deconvolution (``()`` for
+            none).
+        deconv_kernel: 4, 3 or 2.
+        loss: heatmap loss, called on ``(N, J, h*w)`` with ``(N, J)``
+            weights.
+
+    ``forward``: ``(N, C, h/8, w/8)`` -> ``(N, J, h, w)`` for three
+    deconvolutions.
+    """
+
+    def __init__(self, in_channels: int, num_keypoints: int, codec: Dict,
+                 deconv_channels: Sequence[int] = (256, 256, 256),
+                 deconv_kernel: int = 4,
+                 loss: Dict = dict(type='MSELoss'), init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.num_keypoints = num_keypoints
+        self.deconv = deconv_layers(in_channels, deconv_channels,
+                                    deconv_kernel)
+        last = deconv_channels[-1] if len(deconv_channels) else in_channels
+        self.final = nn.Conv2d(last, num_keypoints, 1)
+        self.codec = KEYPOINT_CODECS.build(codec)
+        self.loss_module = MODELS.build(loss)
+
+    def init_weights(self):
+        super().init_weights()
+        if self.init_cfg is None:  # SimpleBaseline: N(0, 0.001), BN (1, 0)
+            for m in self.modules():
+                if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d)):
+                    nn.init.normal_(m.weight, std=0.001)
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.ones_(m.weight)
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        if isinstance(feats, (list, tuple)):
+            feats = feats[-1]
+        return self.final(self.deconv(feats))
+
+    @staticmethod
+    def flip_output(output: torch.Tensor, flip_indices) -> torch.Tensor:
+        """Heatmaps of a mirrored input -> heatmaps of the original: mirror
+        the width and swap left/right channels (exact, see the codec's
+        pixel convention)."""
+        index = torch.as_tensor(np.asarray(flip_indices), device=output.device)
+        return output.flip(-1).index_select(1, index)
+
+    def heatmap_loss(self, heatmaps, data_samples) -> torch.Tensor:
+        target = stack_field(data_samples, HEATMAPS, heatmaps)
+        weight = stack_field(data_samples, TARGET_WEIGHT, heatmaps)
+        return self.loss_module(heatmaps.flatten(2), target.flatten(2),
+                                weight)
+
+    def loss(self, feats, data_samples) -> Dict[str, torch.Tensor]:
+        return dict(loss_heatmap=self.heatmap_loss(self.forward(feats),
+                                                   data_samples))
+
+    def decode_output(self, output: torch.Tensor, metas: List[Dict]) -> Dict:
+        """Sub-pixel heatmap maxima, through the codec to image pixels."""
+        return self.codec.decode(output.detach().cpu().numpy(), metas)
+
+    def predict_output(self, output: torch.Tensor, data_samples) -> List:
+        decoded = self.decode_output(output,
+                                     [s.metainfo for s in data_samples])
+        for i, sample in enumerate(data_samples):
+            sample.pred_keypoints_2d = decoded['keypoints_2d'][i]
+            sample.pred_keypoints_2d_input = decoded['keypoints_2d_input'][i]
+            sample.keypoint_scores = decoded['keypoint_scores'][i]
+        return data_samples
+
+    def predict(self, feats, data_samples) -> List:
+        return self.predict_output(self.forward(feats), data_samples)
+
+
+@MODELS.register_module()
+class IntegralHeatmapHead(HeatmapHead):
+    """:class:`HeatmapHead` with the integral (soft-argmax) read-out.
+
+    Args:
+        beta: softmax inverse temperature of the read-out; the heatmaps are
+            also trained towards Gaussians of peak 1, so ``beta`` well above
+            1 keeps the background from pulling the expectation to the
+            centre.
+        normalization: ``'softmax'`` or ``'relu'``
+            (:func:`~pose3d_toolbox.models.utils.normalize_maps`).
+        coord_loss: loss on ``(N, J, 2)`` coordinates normalised by the
+            heatmap size (``x / w``, ``y / h``), with ``(N, J)`` weights.
+        **kwargs: :class:`HeatmapHead` arguments.
+
+    Predictions are the soft-argmax coordinates (not the heatmap maxima).
+    """
+
+    def __init__(self, *args, beta: float = 1.0,
+                 normalization: str = 'softmax',
+                 coord_loss: Dict = dict(type='L1Loss'), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beta, self.normalization = float(beta), normalization
+        self.coord_loss_module = MODELS.build(coord_loss)
+
+    def integral(self, heatmaps: torch.Tensor) -> torch.Tensor:
+        """``(N, J, h, w)`` -> ``(N, J, 2)`` heatmap-pixel coordinates."""
+        return soft_argmax(heatmaps, 2, self.beta, self.normalization)[0]
+
+    def loss(self, feats, data_samples) -> Dict[str, torch.Tensor]:
+        heatmaps = self.forward(feats)
+        coords = self.integral(heatmaps)
+        target = stack_field(data_samples, KEYPOINTS_2D_TARGET, coords)
+        weight = stack_field(data_samples, TARGET_WEIGHT, coords)
+        size = coords.new_tensor(heatmaps.shape[-1:-3:-1])  # (w, h)
+        return dict(
+            loss_heatmap=self.heatmap_loss(heatmaps, data_samples),
+            loss_coord=self.coord_loss_module(coords / size, target / size,
+                                              weight))
+
+    def decode_output(self, output: torch.Tensor, metas: List[Dict]) -> Dict:
+        coords = self.integral(output).detach().cpu().numpy()
+        decoded = self.codec.decode_coords(coords, metas)
+        decoded['keypoint_scores'] = output.detach().flatten(2).amax(
+            -1).cpu().numpy()
+        return decoded

@@ -1,0 +1,4 @@
+from .integral import NORMALIZATIONS, normalize_maps, soft_argmax
+from .mixed import weight_3d
+
+__all__ = ['NORMALIZATIONS', 'normalize_maps', 'soft_argmax', 'weight_3d']
