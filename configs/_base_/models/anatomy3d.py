@@ -2,11 +2,9 @@
 # consecutive frames, bone lengths from l frames drawn at random from the
 # whole video, joints from both. Published settings, 81 frames. The switches
 # of Table 4 are marked; the VideoPose3D Baseline is videopose3d.py.
-import math
-
 num_keypoints = 17
 kernel_sizes = (3, 3, 3, 3)  # d = 81 frames
-seq_len = math.prod(kernel_sizes)
+seq_len = 81  # the product of kernel_sizes (the TCN checks it)
 num_random_frames = 50  # l, at training and test time
 channels = 1024
 dropout = 0.25

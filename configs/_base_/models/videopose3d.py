@@ -3,11 +3,9 @@
 # "Baseline" of Anatomy3D's Table 4 (81 frames). Trained in the strided
 # single-frame form; TCN.forward_sequence runs the dilated form on whole
 # videos with the same weights.
-import math
-
 num_keypoints = 17
 kernel_sizes = (3, 3, 3, 3)  # receptive field 81
-seq_len = math.prod(kernel_sizes)
+seq_len = 81  # the product of kernel_sizes (the TCN checks it)
 channels = 1024
 causal = False
 
