@@ -1,5 +1,5 @@
 """Augmentations of 2D-3D lifting samples."""
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -8,36 +8,44 @@ from pose3d_toolbox.registry import TRANSFORMS
 from pose3d_toolbox.skeletons import get_skeleton
 from ..error_model import load_error_model, sample_errors
 
+#: per-joint arrays a flip mirrors (2D/3D) and swaps (all).
+PER_JOINT_KEYS = ('keypoints_2d', 'keypoints_3d', 'visibility',
+                  'keypoints_valid')
 
-def flip_lifting_sample(results: Dict, flip_indices) -> Dict:
-    """Mirror a lifting sample in the camera's image plane, in place.
+
+def flip_lifting_sample(results: Dict, flip_indices,
+                        axis: Optional[float] = None) -> Dict:
+    """Mirror a sample's keypoints in the camera's image plane, in place.
 
     The camera-space 3D pose is mirrored about its y-z plane (x -> -x), the
-    2D pose about the principal point's vertical line (``u -> 2 c_x - u``),
-    and left and right joints swap. For the Human3.6M distortion model the
+    2D pose about the vertical line ``u = axis`` (``u -> 2 axis - u``; by
+    default the principal point's ``c_x``), and left and right joints swap
+    in every per-joint array. For the Human3.6M distortion model the
     mirrored view has tangential coefficient ``p2 -> -p2`` (``p1`` and the
     radial ``k`` are symmetric), so the projection of the mirrored 3D pose
     is exactly the mirrored 2D pose. ``camera['R']``/``['T']`` still
     describe the original view.
     """
-    cam = dict(results['camera'])
-    cx = float(np.asarray(cam['c']).reshape(2)[0])
-    kp2d = np.array(results['keypoints_2d'], copy=True)[..., flip_indices, :]
-    kp2d[..., 0] = 2 * cx - kp2d[..., 0]
-    results['keypoints_2d'] = kp2d
-    if 'keypoints_3d' in results:
-        kp3d = np.array(results['keypoints_3d'],
-                        copy=True)[..., flip_indices, :]
-        kp3d[..., 0] = -kp3d[..., 0]
-        results['keypoints_3d'] = kp3d
-    if results.get('visibility') is not None:
-        results['visibility'] = np.asarray(
-            results['visibility'])[..., flip_indices]
-    if cam.get('p') is not None:
+    cam = results.get('camera')
+    if axis is None:
+        axis = float(np.asarray(cam['c']).reshape(2)[0])
+    for key in PER_JOINT_KEYS:
+        if results.get(key) is None:
+            continue
+        arr = np.array(results[key], copy=True)
+        if key.startswith('keypoints_') and key != 'keypoints_valid':
+            arr = arr[..., flip_indices, :]
+            arr[..., 0] = (2 * axis - arr[..., 0] if key == 'keypoints_2d'
+                           else -arr[..., 0])
+        else:
+            arr = arr[..., flip_indices]
+        results[key] = arr
+    if cam is not None and cam.get('p') is not None:
+        cam = dict(cam)
         p = np.array(cam['p'], np.float64, copy=True)
         p.reshape(-1)[1] *= -1
         cam['p'] = p
-    results['camera'] = cam
+        results['camera'] = cam
     return results
 
 

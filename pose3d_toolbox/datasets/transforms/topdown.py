@@ -37,6 +37,7 @@ from mmcv.transforms import BaseTransform
 from pose3d_toolbox.registry import TRANSFORMS
 from pose3d_toolbox.skeletons import get_skeleton
 from ..synthetic.render import bbox_from_keypoints, crop_matrix
+from .lifting import flip_lifting_sample
 
 #: meta keys image models pack (PackPoseInputs(meta_keys=...)): decoding
 #: and metrics need the crop geometry.
@@ -114,9 +115,10 @@ class BBoxFromKeypoints(BaseTransform):
 class RandomFlip(BaseTransform):
     """Mirror the sample horizontally with probability ``prob``.
 
-    Image-frame 2D (``keypoints_2d``, ``bbox_center``) go through
-    ``u -> 2 u0 - u`` (see the module docstring), ``keypoints_3d`` through
-    ``x -> -x``, and every per-joint array swaps left and right joints.
+    Keypoints and camera go through :func:`flip_lifting_sample` about
+    ``u0`` (see the module docstring): image-frame 2D ``u -> 2 u0 - u``,
+    ``keypoints_3d`` ``x -> -x``, left and right joints swap in every
+    per-joint array; ``bbox_center`` is mirrored too.
     ``crop_matrix`` absorbs the mirror, so :class:`TopdownAffine` warps the
     mirrored view out of the unchanged ``img``.
 
@@ -125,9 +127,6 @@ class RandomFlip(BaseTransform):
         skeleton: skeleton name for the joint swap; defaults to the
             sample's ``skeleton``.
     """
-
-    PER_JOINT = ('keypoints_2d', 'keypoints_3d', 'visibility',
-                 'keypoints_valid')
 
     def __init__(self, prob: float = 0.5, skeleton: Optional[str] = None):
         self.prob, self.skeleton = float(prob), skeleton
@@ -151,17 +150,7 @@ class RandomFlip(BaseTransform):
         name = self.skeleton or results.get('skeleton', 'h36m')
         perm = get_skeleton(name).flip_indices
         u0 = self.flip_axis(results)
-        for key in self.PER_JOINT:
-            if results.get(key) is None:
-                continue
-            arr = np.array(results[key], copy=True)
-            arr = arr[..., perm, :] if key.startswith('keypoints_') \
-                and key != 'keypoints_valid' else arr[..., perm]
-            if key == 'keypoints_2d':
-                arr[..., 0] = 2 * u0 - arr[..., 0]
-            elif key == 'keypoints_3d':
-                arr[..., 0] = -arr[..., 0]
-            results[key] = arr
+        flip_lifting_sample(results, perm, axis=u0)
         if results.get('bbox_center') is not None:
             c = np.array(results['bbox_center'], np.float32, copy=True)
             c[0] = 2 * u0 - c[0]
