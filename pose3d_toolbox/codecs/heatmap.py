@@ -143,14 +143,7 @@ class GaussianHeatmapCodec(BaseKeypointCodec):
                            "'keypoints_2d_crop'; put TopdownAffine before "
                            'GenerateTarget in the pipeline')
         kp = np.asarray(sample['keypoints_2d_crop'], np.float64)
-        if kp.shape != (self.num_keypoints, 2):
-            raise ValueError(f'{type(self).__name__}: keypoints_2d_crop has '
-                             f'shape {kp.shape}, expected '
-                             f'({self.num_keypoints}, 2) (num_keypoints='
-                             f'{self.num_keypoints})')
-        if not np.isfinite(kp).all():
-            raise ValueError(f'{type(self).__name__}: keypoints_2d_crop '
-                             'contains NaN or inf values')
+        self._check(kp, 'keypoints_2d_crop')
         target = input_to_heatmap(kp, self.input_size, self.heatmap_size)
         w, h = self.heatmap_size
         inside = ((target[:, 0] >= -0.5) & (target[:, 0] < w - 0.5)
