@@ -39,6 +39,8 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from pose3d_toolbox.evaluation.functional import mrpe  # noqa: E402
+from pose3d_toolbox.models.heads.regression_head import \
+    stack_field  # noqa: E402
 from pose3d_toolbox.registry import DATASETS, MODELS  # noqa: E402
 from pose3d_toolbox.utils import weak_perspective_root  # noqa: E402
 
@@ -94,19 +96,14 @@ def encode(cfg, split, step, flip):
     return out
 
 
-def stack(samples, key):
-    return torch.as_tensor(np.stack([np.asarray(s.get(key))
-                                     for s in samples])).float()
-
-
 def train(cfg, variants, iters, batch_size, seed):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = MODELS.build(cfg.model)
     model.init_weights()
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    tensors = [(x, stack(s, 'lifting_target'), stack(s, 'target_weight'))
-               for x, s in variants]
+    tensors = [(x, stack_field(s, 'lifting_target', x),
+                stack_field(s, 'target_weight', x)) for x, s in variants]
     n = len(tensors[0][0])
     model.train()
     for _ in range(iters):
