@@ -7,17 +7,32 @@ from pose3d_toolbox.registry import KEYPOINT_CODECS
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 
+# The authors' constant for Human3.6M (their ``normalize_head_test``): the
+# mean root-to-head distance of its 2D poses, in pixels.
+H36M_HEAD_DISTANCE = 145.5329587164913
 
-def normalize_head(keypoints_2d: np.ndarray, root_index: int = 0,
-                   head_index: int = 10, scale: float = 0.1,
-                   eps: float = 1e-6) -> np.ndarray:
-    """Centre ``(..., J, 2)`` 2D poses on the root and divide them by the
-    root-to-head distance, times ``scale`` (ElePose Sec. 3: with ``0.1``, a
-    pose lifted at depth ``D = 10`` has a root-to-head distance of about one
-    unit)."""
+
+def mean_head_distance(keypoints_2d: np.ndarray, root_index: int = 0,
+                       head_index: int = 10) -> float:
+    """Mean root-to-head distance of ``(M, J, 2)`` 2D poses (pixels): the
+    ``head_distance`` of :class:`ElePoseCodec`, computed on the training
+    poses."""
+    kp = np.asarray(keypoints_2d, np.float64)
+    return float(np.linalg.norm(kp[:, head_index] - kp[:, root_index],
+                                axis=-1).mean())
+
+
+def normalize_head(keypoints_2d: np.ndarray, head_distance: float,
+                   root_index: int = 0, scale: float = 0.1) -> np.ndarray:
+    """Centre ``(..., J, 2)`` 2D poses on the root, divide them by the
+    dataset's mean root-to-head distance ``head_distance`` and multiply by
+    ``scale`` (ElePose Sec. 3; the authors' ``normalize_head``). One divisor
+    for every pose: the normalised poses keep their relative image size, so
+    the flow learns a density over sizes too, and the perspective projection
+    of a lifted pose at depth ``D = 10`` lands in the same space without
+    rescaling."""
     centred = keypoints_2d - keypoints_2d[..., root_index:root_index + 1, :]
-    length = np.linalg.norm(centred[..., head_index, :], axis=-1)
-    return centred / np.maximum(length, eps)[..., None, None] * scale
+    return centred / float(head_distance) * scale
 
 
 @KEYPOINT_CODECS.register_module()
@@ -26,9 +41,9 @@ class ElePoseCodec(BaseKeypointCodec):
 
     Encode:
         - ``lifting_input``: ``(S, J, 2)`` pixels through
-          :func:`normalize_head` (root at the origin, root-to-head distance
-          ``scale``). Pixels are used directly, which equals normalised image
-          coordinates up to one factor for square pixels.
+          :func:`normalize_head` (root at the origin, the mean root-to-head
+          distance ``scale``). Pixels are used directly, which equals
+          normalised image coordinates up to one factor for square pixels.
         - ``lifting_target``: ``(J, 3)`` root-relative target-frame pose in
           lifter units (metres / ``metres_per_unit``). It is *never* used for
           training (ElePose sees 2D only); it exists so that the codec's
@@ -47,17 +62,24 @@ class ElePoseCodec(BaseKeypointCodec):
     Args:
         num_keypoints: ``J``.
         root_index: root joint.
-        head_index: the joint that sets the scale (``head`` in Human3.6M's
-            order).
-        scale: root-to-head distance after normalisation (0.1).
+        head_distance: the training 2D poses' mean root-to-head distance in
+            pixels (:func:`mean_head_distance`); the default is the authors'
+            Human3.6M value. Test poses are divided by the same number.
+        scale: mean root-to-head distance after normalisation (0.1).
         metres_per_unit: metres per lifter unit, for decoding.
     """
 
     def __init__(self, num_keypoints: int = 17, root_index: int = 0,
-                 head_index: int = 10, scale: float = 0.1,
-                 metres_per_unit: float = 0.7):
+                 head_distance: float = H36M_HEAD_DISTANCE,
+                 scale: float = 0.1, metres_per_unit: float = 0.7):
+        if not head_distance > 0:
+            raise ValueError('ElePoseCodec: head_distance must be the '
+                             'positive mean root-to-head distance (pixels) of '
+                             f'the training 2D poses, got {head_distance!r}; '
+                             'compute it with codecs.mean_head_distance')
         self.num_keypoints = num_keypoints
-        self.root_index, self.head_index = root_index, head_index
+        self.root_index = root_index
+        self.head_distance = float(head_distance)
         self.scale = float(scale)
         self.metres_per_unit = float(metres_per_unit)
 
@@ -71,8 +93,8 @@ class ElePoseCodec(BaseKeypointCodec):
         weight = np.ones(self.num_keypoints, dtype=np.float32)
         weight[self.root_index] = 0
         return {
-            LIFTING_INPUT: normalize_head(kp2d, self.root_index,
-                                          self.head_index,
+            LIFTING_INPUT: normalize_head(kp2d, self.head_distance,
+                                          self.root_index,
                                           self.scale).astype(np.float32),
             LIFTING_TARGET: target / self.metres_per_unit,
             TARGET_WEIGHT: weight,

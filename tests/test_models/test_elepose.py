@@ -8,7 +8,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from pose3d_toolbox.codecs import ElePoseCodec, normalize_head
+from pose3d_toolbox.codecs import (ElePoseCodec, mean_head_distance,
+                                 normalize_head)
 from pose3d_toolbox.models.losses import (ElePoseLoss, bone_prior_nll,
                                           deformation_loss, pose_distance,
                                           relative_bone_lengths,
@@ -45,7 +46,8 @@ def poses_2d(n, seed=0):
     offsets[:, 10] = [0, -0.7, 0]  # head above the pelvis (y down)
     poses = np.cumsum(offsets[:, H36M.kinematic_order], 1)  # any shape
     x = poses[..., :2] / (poses[..., 2:] + 10)
-    return torch.as_tensor(normalize_head(x), dtype=torch.float32)
+    return torch.as_tensor(normalize_head(x, mean_head_distance(x)),
+                           dtype=torch.float32)
 
 
 def samples(n):
@@ -58,14 +60,22 @@ def samples(n):
 
 
 # ---------------------------------------------------------------- codec --
-def test_normalize_head_is_centred_and_scaled():
-    rng = np.random.default_rng(0)
-    kp = rng.uniform(0, 1000, (3, J, 2))
-    x = normalize_head(kp)
+def test_normalize_head_divides_by_the_mean_head_distance():
+    kp = np.zeros((2, J, 2))
+    kp[:, 10] = [[0, -30], [40, 0]]  # root-to-head 30 and 40 px
+    kp += [[[500, 400]], [[100, 200]]]  # anywhere in the image
+    assert mean_head_distance(kp) == pytest.approx(35.0)
+    x = normalize_head(kp, 35.0)
     np.testing.assert_allclose(x[:, 0], 0, atol=1e-12)
-    np.testing.assert_allclose(np.linalg.norm(x[:, 10], axis=-1), 0.1)
-    # invariant to image translation and scale
-    np.testing.assert_allclose(normalize_head(kp * 3 + 7), x, atol=1e-12)
+    # one divisor for all poses: the relative image size is kept
+    np.testing.assert_allclose(x[:, 10], [[0, -3 / 35], [4 / 35, 0]])
+    np.testing.assert_allclose(normalize_head(kp + 7, 35.0), x, atol=1e-12)
+    codec = ElePoseCodec(head_distance=35.0)
+    enc = codec.encode(dict(keypoints_2d=kp, keypoints_3d=np.ones((2, J, 3)),
+                            target_index=0))
+    np.testing.assert_allclose(enc['lifting_input'], x, rtol=1e-6)
+    with pytest.raises(ValueError, match='mean_head_distance'):
+        ElePoseCodec(head_distance=0)
 
 
 def test_codec_decodes_its_units_to_metres():
@@ -196,6 +206,20 @@ def test_cmu_bone_prior_matches_the_training_subjects():
     lengths = 0.5 * (lengths + lengths[mirror])
     np.testing.assert_allclose(H36M.extras['elepose_bone_priors']['cmu'],
                                lengths / lengths.mean(), atol=6e-5)
+
+
+def test_cmu_head_distance_matches_the_training_poses():
+    """configs/elepose-flow_cmu.py divides by the mean root-to-head distance
+    of the training 2D poses it reads (fixed rig), recomputed here."""
+    from pose3d_toolbox.registry import DATASETS
+    init_default_scope('pose3d_toolbox')
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..',
+                                   'configs', 'elepose-flow_cmu.py'))
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset,
+                                  pipeline=[]))
+    kp = np.concatenate([v['keypoints_2d'] for v in dataset.videos])
+    assert cfg.model.codec.head_distance == pytest.approx(
+        mean_head_distance(kp), abs=0.01)
 
 
 # ----------------------------------------------------------- estimators --

@@ -21,7 +21,7 @@ once each at their own equal budget. SimpleBaseline (``configs/
 simplebaseline3d_cmu.py``'s model, supervised with 3D) gets the same number
 of updates. ElePose rows read only the training 2D poses.
 
-To keep the whole run within about 20 minutes on 2 CPU cores, training
+To keep the whole run within about an hour on 2 CPU cores, training
 loops run here over the encoded arrays held in memory (the same codec
 encodings the configs' pipelines produce), not through the Runner's data
 pipeline, whose per-sample transforms cost most of the time on a CPU.
@@ -34,7 +34,7 @@ is saved as a PNG.
 
 Example::
 
-    python tools/analysis/benchmark_elepose.py            # ~20 min
+    python tools/analysis/benchmark_elepose.py            # ~1 h
     python tools/analysis/benchmark_elepose.py --iters 200 --flow-iters 200
 """
 import argparse
@@ -72,9 +72,9 @@ ROWS = (  # name, PCA, bone prior, elevation
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--iters', type=int, default=1000,
+    parser.add_argument('--iters', type=int, default=3000,
                         help='updates per lifter row and for SimpleBaseline')
-    parser.add_argument('--flow-iters', type=int, default=2500,
+    parser.add_argument('--flow-iters', type=int, default=6000,
                         help='updates per flow (with and without PCA)')
     parser.add_argument('--batch-size', type=int, default=256)
     parser.add_argument('--lr', type=float, default=1e-3,

@@ -4,6 +4,8 @@
 # (FitPosePCAHook) and train the flow by negative log-likelihood. Stage 2
 # (configs/elepose_*.py) reuses `model.prior` and `model.codec` from here.
 num_keypoints = 17
+# 2D poses divided by one mean root-to-head distance, by default the authors'
+# Human3.6M value (145.53 px); other data sets their own (see elepose*_cmu)
 codec = dict(type='ElePoseCodec', num_keypoints=num_keypoints)
 model = dict(
     type='ElePoseFlow',
