@@ -29,9 +29,10 @@ LENGTH_INPUT = 'length_input'
 LENGTH_TARGET = 'length_target'
 AUG_LENGTH_INPUT = 'aug_length_input'
 AUG_BONE_LENGTHS = 'aug_bone_lengths'
+AUG_LENGTH_TARGET = 'aug_length_target'
 BONE_DATA_KEYS = (LIFTING_TARGET, TARGET_WEIGHT, LIFTING_VISIBILITY,
                   BONE_DIRECTIONS, BONE_LENGTHS, LENGTH_INPUT, LENGTH_TARGET,
-                  AUG_LENGTH_INPUT, AUG_BONE_LENGTHS)
+                  AUG_LENGTH_INPUT, AUG_BONE_LENGTHS, AUG_LENGTH_TARGET)
 
 
 def _is_torch(x) -> bool:

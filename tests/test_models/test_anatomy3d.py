@@ -19,12 +19,13 @@ J, B, D, L = 17, 16, 9, 5  # joints, bones, window (3, 3), random frames
 CODEC = dict(type='BoneCodec', skeleton='h36m')
 KEYS = ('lifting_target', 'target_weight', 'lifting_visibility',
         'bone_directions', 'bone_lengths', 'length_input', 'length_target',
-        'aug_length_input', 'aug_bone_lengths')
+        'aug_length_input', 'aug_bone_lengths', 'aug_length_target')
 
 
 def model_cfg(num_stages=2, score_fusion='attention', mpjpe_loss=True,
               bone_attention=True, augment=True, joint_shift=True,
-              final='fc', causal=False, dropout=0.0):
+              final='fc', causal=False, dropout=0.0, aug_joints=False,
+              e2e=False):
     return dict(
         type='Anatomy3D',
         direction_net=dict(type='BoneDirectionNet', channels=16,
@@ -35,7 +36,9 @@ def model_cfg(num_stages=2, score_fusion='attention', mpjpe_loss=True,
                         mpjpe_loss=mpjpe_loss, bone_attention=bone_attention,
                         dropout=dropout),
         head=dict(type='Anatomy3DHead', codec=CODEC, final=final,
-                  joint_shift_loss=joint_shift),
+                  joint_shift_loss=joint_shift,
+                  augmented_joints_loss=aug_joints,
+                  pose_loss_trains_directions=e2e),
         length_augmentation=augment)
 
 
@@ -102,11 +105,13 @@ def test_full_model_losses_and_what_each_trains(videos):
     losses = model(**data, mode='loss')
     assert set(losses) == {'loss_direction_0', 'loss_direction_1',
                            'loss_length', 'loss_length_aug', 'loss_joints',
-                           'loss_joint_shift', 'loss_pose'}
+                           'loss_joint_shift_0', 'loss_joint_shift_1',
+                           'loss_pose'}
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
 
     def trained(key):
-        return {n.split('.')[0] + '.' + n.split('.')[1]
+        return {'.'.join(n.split('.')[:2]) if 'fc' not in n else
+                '.'.join(n.split('.')[:3])
                 for n, g in grads(model, losses[key]).items() if g}
 
     # each direction sub-network by its own loss (stop-gradient)
@@ -117,16 +122,96 @@ def test_full_model_losses_and_what_each_trains(videos):
     assert not any(v for n, v in g.items() if 'subnets.0' in n
                    or n.startswith('direction_net.stem'))
     assert any(v for n, v in g.items() if 'subnets.1' in n)
-    # the joint shift loss updates only the direction network (+ its FC)
-    assert trained('loss_joint_shift') == {'direction_net.upper_stems',
-                                           'direction_net.subnets',
-                                           'head.shift_fc'}
+    # the joint shift loss of each sub-network updates only that
+    # sub-network (+ its FC layers), never the length network
+    assert trained('loss_joint_shift_0') == {
+        'direction_net.stem', 'direction_net.score_stem',
+        'direction_net.subnets', 'head.shift_fc.0'}
+    assert trained('loss_joint_shift_1') == {
+        'direction_net.upper_stems', 'direction_net.subnets',
+        'head.shift_fc.1'}
+    g = grads(model, losses['loss_joint_shift_1'])
+    assert not any(v for n, v in g.items() if 'subnets.0' in n)
+    # the final FC layers see both inputs detached (as the authors' code)
+    assert trained('loss_pose') == {'head.joints_fc.directions',
+                                    'head.joints_fc.lengths',
+                                    'head.joints_fc.out'}
     # L_J trains the length network but not its attention; L_L (original
     # and augmented batch) only the attention
     assert trained('loss_joints') == {'length_net.mlp', 'length_net.out'}
     assert trained('loss_length') == {'length_net.attention'}
     assert trained('loss_length_aug') == {'length_net.attention'}
-    assert 'length_net.attention' not in trained('loss_pose')
+
+
+def test_augmented_joints_loss_and_end_to_end_pose_loss(videos):
+    """Options from the authors' code / the paper's text: L_J on the
+    augmented batch (its rebuilt 3D) trains the length network; the
+    end-to-end pose loss also reaches the top direction sub-network."""
+    model = build(aug_joints=True, e2e=True).train()
+    data = batch(model, dataset(videos))
+    losses = model(**data, mode='loss')
+    assert 'loss_joints_aug' in losses
+    g = grads(model, losses['loss_joints_aug'])
+    assert {'.'.join(n.split('.')[:2]) for n, v in g.items() if v} == {
+        'length_net.mlp', 'length_net.out'}
+    g = grads(model, losses['loss_pose'])
+    assert any(v for n, v in g.items() if 'subnets.1' in n)
+    assert not any(v for n, v in g.items() if n.startswith('length_net'))
+    # the augmented targets are the rebuilt frames: bone lengths as drawn
+    sample = data['data_samples'][0]
+    lengths = joints_to_bones(sample.aug_length_target, 'h36m')[1]
+    np.testing.assert_allclose(
+        lengths, np.broadcast_to(sample.aug_bone_lengths, lengths.shape),
+        rtol=1e-4)
+
+
+def test_losses_average_over_bones_and_pairs():
+    """The published weights of Eq. 7 go with means over the bones and
+    joint pairs (the authors' code), not the sums Eq. 2-4 write."""
+    from pose3d_toolbox.models.losses.bone import (bone_direction_loss,
+                                                   bone_length_loss,
+                                                   joint_shift_loss)
+    t = torch.zeros(2, 120, 3)
+    p = t.clone()
+    p[..., 2] = 0.1
+    assert float(joint_shift_loss(p, t)) == pytest.approx(0.1)
+    d = torch.zeros(2, B, 3)
+    d2 = d.clone()
+    d2[:, :4, 0] = 1.0  # 4 of 16 bones off by 1 along x
+    assert float(bone_direction_loss(d2, d)) == pytest.approx(0.25)
+    assert float(bone_length_loss(torch.full((2, B), 0.2),
+                                  torch.zeros(2, B))) == pytest.approx(0.04)
+
+
+def test_fc_head_multiplies_directions_and_lengths():
+    """The FC head's fusion layers can hold forward kinematics exactly:
+    Linear(directions) * Linear(lengths) -> Linear."""
+    from pose3d_toolbox.codecs.bone import path_matrix
+    head = MODELS.build(dict(type='Anatomy3DHead', codec=CODEC,
+                             channels=3 * B))
+    fusion = head.joints_fc
+    hidden = fusion.out.in_features
+    assert hidden >= 3 * B
+    with torch.no_grad():
+        for layer in (fusion.directions, fusion.lengths, fusion.out):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        for b in range(B):
+            for c in range(3):
+                fusion.directions.weight[3 * b + c, 3 * b + c] = 1
+                fusion.lengths.weight[3 * b + c, b] = 1
+        paths = torch.as_tensor(path_matrix('h36m'))
+        for k in range(J):
+            for c in range(3):
+                for b in range(B):
+                    fusion.out.weight[3 * k + c, 3 * b + c] = paths[k, b]
+    rng = np.random.default_rng(1)
+    d = torch.as_tensor(rng.normal(size=(3, B, 3)), dtype=torch.float32)
+    lengths = torch.as_tensor(rng.uniform(0.1, 0.5, (3, B)),
+                              dtype=torch.float32)
+    fk = bones_to_joints(torch.nn.functional.normalize(d, dim=-1), lengths,
+                         'h36m')
+    torch.testing.assert_close(head(d, lengths), fk)
 
 
 def test_augmented_batch_uses_its_own_targets(videos):
@@ -257,3 +342,40 @@ def test_causal_model_never_reads_a_future_frame(videos, causal):
         np.testing.assert_array_equal(before, after)
     else:
         assert np.abs(before - after).max() > 1e-3
+
+
+def test_benchmark_fast_batches_match_the_pipeline(videos):
+    """The benchmark's whole-batch data path gives the tensors the
+    per-sample pipeline gives (test-mode random frames; augmentation with
+    scale 0 keeps each bone's mean length, so it is deterministic)."""
+    import importlib.util
+    from pathlib import Path
+    path = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis' /
+            'benchmark_anatomy3d.py')
+    spec = importlib.util.spec_from_file_location('bench_anatomy3d', path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from pose3d_toolbox.registry import KEYPOINT_CODECS
+    steps = [dict(type='RandomBoneLengthAugmentation', codec=CODEC,
+                  scale=0.0)] + pipeline(augment=False)
+    ds = BaseLiftingDataset(videos=videos, seq_len=D, num_random_frames=L,
+                            test_mode=True, pipeline=steps)
+    fast = bench.FastLiftingData(ds, KEYPOINT_CODECS.build(CODEC), L,
+                                 aug_scale=0.0)
+    idx = [0, 3, 39, 40, 52, 64]  # edges of both videos included
+    got = fast.batch(idx, np.random.default_rng(0), augment=True)
+    model = build()
+    data = batch(model, ds, idx, training=True)
+    torch.testing.assert_close(got['inputs'], data['inputs'])
+    fields = model.fields(data['data_samples'], data['inputs'], 'loss')
+    for key, value in fields.items():
+        torch.testing.assert_close(got[key], value, atol=1e-5, rtol=1e-5,
+                                   msg=key)
+    # training draws: l distinct frames of the sample's own video
+    train = bench.FastLiftingData(
+        BaseLiftingDataset(videos=videos, seq_len=D, num_random_frames=L),
+        KEYPOINT_CODECS.build(CODEC), L)
+    frames = train._random_frames(np.array([0, 1]), np.array([3, 3]),
+                                  np.random.default_rng(1))
+    assert frames.shape == (2, L) and frames[1].max() < 25
+    assert all(len(set(f)) == L for f in frames)

@@ -29,13 +29,18 @@ model = dict(
         type='Anatomy3DHead', codec=codec,
         final='fc',                 # 'fk': exact forward kinematics
         joint_shift_loss=True,      # JSL
+        # the authors' code: the final FC layers see detached inputs and the
+        # augmented batch trains only the attention (True: end to end / also
+        # L_J on the augmented frames)
+        pose_loss_trains_directions=False, augmented_joints_loss=False,
         loss_weights=dict(direction=0.015, length=0.05, joints=1.0,
                           joint_shift=0.1)),
     length_augmentation=True)       # AUG (needs the transform below)
 
 data_keys = ('lifting_target', 'target_weight', 'lifting_visibility',
              'bone_directions', 'bone_lengths', 'length_input',
-             'length_target', 'aug_length_input', 'aug_bone_lengths')
+             'length_target', 'aug_length_input', 'aug_bone_lengths',
+             'aug_length_target')
 val_pipeline = [dict(type='GenerateTarget', codec=codec),
                 dict(type='PackPoseInputs', data_keys=data_keys)]
 train_pipeline = [dict(type='RandomBoneLengthAugmentation', codec=codec,

@@ -5,7 +5,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_INPUT,
-                                        bones_to_joints, joints_to_bones)
+                                        AUG_LENGTH_TARGET, bones_to_joints,
+                                        joints_to_bones)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
 from pose3d_toolbox.utils.camera import camera_to_pixel
 
@@ -25,7 +26,9 @@ class RandomBoneLengthAugmentation(BaseTransform):
 
     - ``aug_length_input``: ``(l, J, 2)`` the re-projected 2D, normalised by
       the codec as its ``length_input``;
-    - ``aug_bone_lengths``: ``(B,)`` the new lengths, in the codec's units.
+    - ``aug_bone_lengths``: ``(B,)`` the new lengths, in the codec's units;
+    - ``aug_length_target``: ``(l, J, 3)`` the rebuilt root-relative 3D, in
+      the codec's units (as its ``length_target``).
 
     Needs a dataset with ``num_random_frames > 0``.
 
@@ -61,6 +64,9 @@ class RandomBoneLengthAugmentation(BaseTransform):
             kp2d.astype(np.float32), cam)
         results[AUG_BONE_LENGTHS] = (new / self.codec.target_scale).astype(
             np.float32)
+        results[AUG_LENGTH_TARGET] = (
+            (joints - joints[:, root:root + 1]) /
+            self.codec.target_scale).astype(np.float32)
         return results
 
     def __repr__(self) -> str:

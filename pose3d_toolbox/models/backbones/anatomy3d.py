@@ -117,6 +117,7 @@ class BoneDirectionNet(BaseModule):
         J, B = num_keypoints, num_keypoints - 1
         ks = tuple(int(k) for k in kernel_sizes)
         self.num_keypoints, self.num_bones = J, B
+        self.channels = channels
         self.kernel_sizes = ks
         self.num_stages, self.score_fusion = num_stages, score_fusion
         self.long_skip, self.stop_gradient = long_skip, stop_gradient

@@ -1,20 +1,27 @@
 """Anatomy3D's head: joints from bone lengths and directions, and Eq. 7.
 
-The final joints come from the predicted bone directions and lengths either
-through a fully connected layer (``final='fc'``, the authors' implementation,
-Sec. 4.2, "slightly better") or exactly by forward kinematics (``'fk'``,
-Eq. 1, no parameters). The joint shifts of the joint shift loss come from a
-second fully connected layer or from the FK joints, respectively.
+The predicted directions are normalised to unit vectors first (as in the
+authors' code). The final joints come from the directions and lengths
+either through fully connected layers (``final='fc'``, the authors'
+implementation, Sec. 4.2, "slightly better") or exactly by forward
+kinematics (``'fk'``, Eq. 1, no parameters). The FC form is the authors':
+one linear layer maps the directions and another the lengths to a hidden
+width, their element-wise product goes through a third linear layer
+(:class:`BoneFusion`). The product matters: joints are sums of direction
+times length (Eq. 1), which one linear layer on the concatenated vectors
+cannot represent. The joint shifts of the joint shift loss come from one
+such fusion per direction sub-network (``'fc'``) or from the FK joints.
 
 Training (Eq. 7): ``lambda_D L_D`` per direction sub-network, ``lambda_L
 L_L`` (on the original batch and, with augmentation, on the augmented
 batch), ``lambda_J L_J`` (one random frame of the length network) and
-``lambda_JS L_JS``. The joint shift loss sees the bone lengths detached, so
-it only updates the direction network (and its own FC layer). With
-``final='fc'`` the joints layer is trained by an MPJPE on the target frame
-(``pose_loss_weight``), a term the paper's Eq. 7 leaves implicit; the
-lengths enter it detached as well, so the length branch is trained by L_J
-and L_L only.
+``lambda_JS L_JS`` per direction sub-network. The joint shift loss sees the
+bone lengths detached, so it only updates the direction network (and its
+own fusion layers). With ``final='fc'`` the joints layers are trained by an
+MPJPE on the target frame (``pose_loss_weight``), a term the paper's Eq. 7
+leaves implicit; as in the authors' code their inputs are detached, so the
+direction network is trained by L_D and L_JS only and the length branch by
+L_J and L_L only.
 """
 from typing import Dict, List, Optional
 
@@ -35,6 +42,22 @@ PAPER_LOSS_WEIGHTS = dict(direction=0.015, length=0.05, joints=1.0,
 FINAL_MODES = ('fc', 'fk')
 
 
+class BoneFusion(nn.Module):
+    """``out(W_D d * W_L l)``: ``(N, B, 3)`` directions and ``(N, B)``
+    lengths -> ``(N, out_channels)`` (the authors' FC layers)."""
+
+    def __init__(self, num_bones: int, channels: int, out_channels: int):
+        super().__init__()
+        self.directions = nn.Linear(3 * num_bones, channels)
+        self.lengths = nn.Linear(num_bones, channels)
+        self.out = nn.Linear(channels, out_channels)
+
+    def forward(self, directions: torch.Tensor, lengths: torch.Tensor
+                ) -> torch.Tensor:
+        return self.out(self.directions(directions.flatten(1)) *
+                        self.lengths(lengths))
+
+
 @MODELS.register_module()
 class Anatomy3DHead(BaseModule):
     """Final joints, joint shifts, losses and decoding of Anatomy3D.
@@ -43,15 +66,28 @@ class Anatomy3DHead(BaseModule):
         codec: a :class:`BoneCodec` config (skeleton, scale, decoding).
         final: ``'fc'`` or ``'fk'`` (see the module docstring).
         joint_shift_loss: use L_JS (the paper's "JSL").
+        num_stages: direction sub-networks (one joint shift loss each).
+        channels: hidden width of the FC layers. :class:`Anatomy3D` sets
+            both to its direction network's unless the config gives them.
         loss_weights: ``direction``, ``length``, ``joints``, ``joint_shift``
             (lambda_D, lambda_L, lambda_J, lambda_JS).
-        pose_loss_weight: weight of the FC joints layer's MPJPE.
+        pose_loss_weight: weight of the FC joints layers' MPJPE.
+        pose_loss_trains_directions: let that MPJPE reach the direction
+            network too (end to end); the authors' code detaches it.
+        augmented_joints_loss: with bone-length augmentation, also apply
+            L_J to one random frame of the augmented batch (its rebuilt 3D),
+            so the length network itself sees the new skeletons, as the
+            authors' code does (the paper's text trains only the attention
+            on that batch).
     """
 
     def __init__(self, codec: Dict, final: str = 'fc',
-                 joint_shift_loss: bool = True,
+                 joint_shift_loss: bool = True, num_stages: int = 1,
+                 channels: int = 1024,
                  loss_weights: Dict = PAPER_LOSS_WEIGHTS,
-                 pose_loss_weight: float = 1.0, init_cfg=None):
+                 pose_loss_weight: float = 1.0,
+                 pose_loss_trains_directions: bool = False,
+                 augmented_joints_loss: bool = False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if final not in FINAL_MODES:
             raise ValueError(f'Anatomy3DHead: final must be one of '
@@ -69,27 +105,33 @@ class Anatomy3DHead(BaseModule):
         self.final, self.use_joint_shift = final, joint_shift_loss
         self.weights = dict(PAPER_LOSS_WEIGHTS, **loss_weights)
         self.pose_loss_weight = pose_loss_weight
+        self.pose_loss_trains_directions = pose_loss_trains_directions
+        self.augmented_joints_loss = augmented_joints_loss
         fc = final == 'fc'
-        self.joints_fc = nn.Linear(4 * B, 3 * J) if fc else None
-        self.shift_fc = (nn.Linear(4 * B, 3 * len(self.pairs))
-                         if fc and joint_shift_loss else None)
+        self.joints_fc = BoneFusion(B, channels, 3 * J) if fc else None
+        self.shift_fc = (nn.ModuleList(
+            [BoneFusion(B, channels, 3 * len(self.pairs))
+             for _ in range(num_stages)]) if fc and joint_shift_loss
+            else None)
 
     def forward(self, directions: torch.Tensor, lengths: torch.Tensor
                 ) -> torch.Tensor:
         """``(N, B, 3)`` directions, ``(N, B)`` lengths -> ``(N, J, 3)``."""
+        directions = F.normalize(directions, dim=-1)
         if self.joints_fc is not None:
-            x = torch.cat([directions.flatten(1), lengths], 1)
-            return self.joints_fc(x).view(-1, self.num_keypoints, 3)
-        return bones_to_joints(F.normalize(directions, dim=-1), lengths,
-                               self.skeleton)
+            return self.joints_fc(directions, lengths).view(
+                -1, self.num_keypoints, 3)
+        return bones_to_joints(directions, lengths, self.skeleton)
 
-    def joint_shifts(self, directions: torch.Tensor, lengths: torch.Tensor
-                     ) -> torch.Tensor:
-        """Predicted shifts ``(N, P, 3)``; the lengths enter detached."""
+    def joint_shifts(self, directions: torch.Tensor, lengths: torch.Tensor,
+                     stage: int = -1) -> torch.Tensor:
+        """Predicted shifts ``(N, P, 3)`` from sub-network ``stage``'s
+        directions; the lengths enter detached."""
         lengths = lengths.detach()
         if self.shift_fc is not None:
-            x = torch.cat([directions.flatten(1), lengths], 1)
-            return self.shift_fc(x).view(-1, len(self.pairs), 3)
+            d = F.normalize(directions, dim=-1)
+            return self.shift_fc[stage](d, lengths).view(
+                -1, len(self.pairs), 3)
         return joint_shifts(self.forward(directions, lengths), self.pairs)
 
     def loss(self, directions: List[torch.Tensor], length_out: Dict,
@@ -104,7 +146,8 @@ class Anatomy3DHead(BaseModule):
             length_out: :class:`BoneLengthNet` output of the original batch.
             targets: ``bone_directions`` ``(N, B, 3)``, ``bone_lengths``
                 ``(N, B)``, ``length_target`` ``(N, l, J, 3)`` and
-                ``lifting_target`` ``(N, J, 3)``.
+                ``lifting_target`` ``(N, J, 3)`` (and ``aug_length_target``
+                ``(N, l, J, 3)`` with ``augmented_joints_loss``).
             aug_length_out, aug_lengths: the augmented batch's length
                 network output and target lengths ``(N, B)``.
 
@@ -115,7 +158,8 @@ class Anatomy3DHead(BaseModule):
         losses = {}
         for i, d in enumerate(directions):
             losses[f'loss_direction_{i}'] = w['direction'] * \
-                bone_direction_loss(d, targets['bone_directions'])
+                bone_direction_loss(F.normalize(d, dim=-1),
+                                    targets['bone_directions'])
         lengths = length_out['lengths']
         l_len = w['length'] * bone_length_loss(lengths,
                                                targets['bone_lengths'])
@@ -127,15 +171,24 @@ class Anatomy3DHead(BaseModule):
         if length_out['frame_joints'] is not None:
             losses['loss_joints'] = w['joints'] * one_frame_mpjpe_loss(
                 length_out['frame_joints'], targets['length_target'])
-        top = directions[-1]
+            if aug_length_out is not None and self.augmented_joints_loss:
+                losses['loss_joints_aug'] = w['joints'] * \
+                    one_frame_mpjpe_loss(aug_length_out['frame_joints'],
+                                         targets['aug_length_target'])
         if self.use_joint_shift:
             target_shifts = joint_shifts(targets['lifting_target'],
                                          self.pairs)
-            losses['loss_joint_shift'] = w['joint_shift'] * joint_shift_loss(
-                self.joint_shifts(top, lengths), target_shifts)
+            for i in range(len(directions)):
+                key = ('loss_joint_shift' if len(directions) == 1 else
+                       f'loss_joint_shift_{i}')
+                losses[key] = w['joint_shift'] * joint_shift_loss(
+                    self.joint_shifts(directions[i], lengths, i),
+                    target_shifts)
+        top = directions[-1]
         if self.joints_fc is not None:
             losses['loss_pose'] = self.pose_loss_weight * mpjpe_loss(
-                self.forward(top, lengths.detach()),
+                self.forward(top if self.pose_loss_trains_directions else
+                             top.detach(), lengths.detach()),
                 targets['lifting_target'])
         return losses
 

@@ -11,6 +11,7 @@ from mmengine.model import BaseModel
 
 from pose3d_toolbox.codecs.base import LIFTING_TARGET
 from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_INPUT,
+                                        AUG_LENGTH_TARGET,
                                         BONE_DIRECTIONS, BONE_LENGTHS,
                                         LENGTH_INPUT, LENGTH_TARGET,
                                         LIFTING_VISIBILITY)
@@ -46,6 +47,9 @@ class Anatomy3D(BaseModel):
             init_cfg=init_cfg)
         self.direction_net = MODELS.build(direction_net)
         self.length_net = MODELS.build(length_net)
+        head = dict(head)
+        head.setdefault('num_stages', self.direction_net.num_stages)
+        head.setdefault('channels', self.direction_net.channels)
         self.head = MODELS.build(head)
         if length_augmentation and self.length_net.attention is None:
             raise ValueError('Anatomy3D: length_augmentation trains the '
@@ -53,13 +57,11 @@ class Anatomy3D(BaseModel):
                              'length_net.bone_attention=True or turn it off')
         self.length_augmentation = length_augmentation
 
-    def _lengths(self, data_samples, like, augmented: bool):
+    def _lengths(self, x: torch.Tensor, aug: Optional[torch.Tensor]):
         """Length network on the random frames (and the augmented ones, in
         the same pass so BatchNorm sees one batch)."""
-        x = stack_field(data_samples, LENGTH_INPUT, like)
-        if not augmented:
+        if aug is None:
             return self.length_net(x), None
-        aug = stack_field(data_samples, AUG_LENGTH_INPUT, like)
         if aug.shape != x.shape:
             raise ValueError(f'Anatomy3D: augmented random frames '
                              f'{tuple(aug.shape)} differ from the original '
@@ -72,6 +74,67 @@ class Anatomy3D(BaseModel):
                   out.items()}]
         return split[0], split[1]
 
+    def fields(self, data_samples, like: torch.Tensor, mode: str
+               ) -> Dict[str, torch.Tensor]:
+        """The per-sample fields ``mode`` needs, stacked into tensors."""
+        keys = [LENGTH_INPUT]
+        if self.direction_net.score_fusion:
+            keys.append(LIFTING_VISIBILITY)
+        if mode == 'loss':
+            keys += [BONE_DIRECTIONS, BONE_LENGTHS, LENGTH_TARGET,
+                     LIFTING_TARGET]
+            if self.length_augmentation:
+                if AUG_LENGTH_INPUT not in data_samples[0]:
+                    raise KeyError(
+                        'Anatomy3D(length_augmentation=True): the data '
+                        f'samples have no {AUG_LENGTH_INPUT!r}; add '
+                        'RandomBoneLengthAugmentation to the train '
+                        'pipeline and the aug_* keys to PackPoseInputs')
+                keys += [AUG_LENGTH_INPUT, AUG_BONE_LENGTHS]
+                if self.head.augmented_joints_loss:
+                    keys.append(AUG_LENGTH_TARGET)
+        return {k: stack_field(data_samples, k, like) for k in keys}
+
+    def run(self, inputs: torch.Tensor, fields: Dict[str, torch.Tensor],
+            mode: str = 'tensor'):
+        """The model on stacked tensors (what :meth:`forward` calls after
+        :meth:`fields`; fast paths such as the benchmark call it directly).
+
+        Args:
+            inputs: ``(N, d, J, 2)`` normalised 2D window.
+            fields: ``length_input`` ``(N, l, J, 2)``; with score fusion
+                ``lifting_visibility`` ``(N, d, J)``; for ``'loss'`` also
+                ``bone_directions``, ``bone_lengths``, ``length_target``,
+                ``lifting_target`` and, with augmentation,
+                ``aug_length_input``, ``aug_bone_lengths`` (and
+                ``aug_length_target`` with the head's
+                ``augmented_joints_loss``).
+            mode: ``'loss'`` (dict of losses), ``'tensor'`` (joints ``(N, J,
+                3)`` in the codec's target space) or ``'outputs'`` (the
+                directions list and the length network's output dict).
+        """
+        vis = (fields[LIFTING_VISIBILITY] if self.direction_net.score_fusion
+               else None)
+        directions = self.direction_net(inputs, vis)
+        augmented = mode == 'loss' and self.length_augmentation
+        length_out, aug_out = self._lengths(
+            fields[LENGTH_INPUT],
+            fields[AUG_LENGTH_INPUT] if augmented else None)
+        if mode == 'tensor':
+            return self.head(directions[-1], length_out['lengths'])
+        if mode == 'outputs':
+            return directions, length_out
+        if mode != 'loss':
+            raise ValueError(f"mode must be 'loss', 'outputs' or 'tensor', "
+                             f'got {mode!r}')
+        targets = {k: fields[k] for k in (BONE_DIRECTIONS, BONE_LENGTHS,
+                                          LENGTH_TARGET, LIFTING_TARGET)}
+        if augmented and self.head.augmented_joints_loss:
+            targets[AUG_LENGTH_TARGET] = fields[AUG_LENGTH_TARGET]
+        return self.head.loss(directions, length_out, targets, aug_out,
+                              fields[AUG_BONE_LENGTHS] if augmented
+                              else None)
+
     def forward(self, inputs: torch.Tensor, data_samples=None,
                 mode: str = 'tensor'):
         if mode not in ('loss', 'predict', 'tensor'):
@@ -80,24 +143,8 @@ class Anatomy3D(BaseModel):
         if data_samples is None:
             raise ValueError('Anatomy3D needs the data samples: they carry '
                              'the random frames of the bone-length network')
-        vis = (stack_field(data_samples, LIFTING_VISIBILITY, inputs)
-               if self.direction_net.score_fusion else None)
-        directions = self.direction_net(inputs, vis)
-        augmented = mode == 'loss' and self.length_augmentation
-        if augmented and AUG_LENGTH_INPUT not in data_samples[0]:
-            raise KeyError('Anatomy3D(length_augmentation=True): the data '
-                           f'samples have no {AUG_LENGTH_INPUT!r}; add '
-                           'RandomBoneLengthAugmentation to the train '
-                           'pipeline and the aug_* keys to PackPoseInputs')
-        length_out, aug_out = self._lengths(data_samples, inputs, augmented)
-        if mode == 'tensor':
-            return self.head(directions[-1], length_out['lengths'])
+        fields = self.fields(data_samples, inputs, mode)
         if mode == 'predict':
+            directions, length_out = self.run(inputs, fields, 'outputs')
             return self.head.predict(directions, length_out, data_samples)
-        targets = {k: stack_field(data_samples, k, inputs) for k in
-                   (BONE_DIRECTIONS, BONE_LENGTHS, LENGTH_TARGET,
-                    LIFTING_TARGET)}
-        aug_lengths = (stack_field(data_samples, AUG_BONE_LENGTHS, inputs)
-                       if augmented else None)
-        return self.head.loss(directions, length_out, targets, aug_out,
-                              aug_lengths)
+        return self.run(inputs, fields, mode)
