@@ -29,10 +29,11 @@ model = dict(
         type='Anatomy3DHead', codec=codec,
         final='fc',                 # 'fk': exact forward kinematics
         joint_shift_loss=True,      # JSL
-        # the authors' code: the final FC layers see detached inputs and the
-        # augmented batch trains only the attention (True: end to end / also
-        # L_J on the augmented frames)
-        pose_loss_trains_directions=False, augmented_joints_loss=False,
+        # the paper (Sec. 4.2): the final FC layers are "trained together
+        # with the whole network", end to end (False: the authors' code,
+        # which detaches their inputs); augmented_joints_loss=True: L_J also
+        # on the augmented frames (the authors' code)
+        pose_loss_trains_directions=True, augmented_joints_loss=False,
         loss_weights=dict(direction=0.015, length=0.05, joints=1.0,
                           joint_shift=0.1)),
     length_augmentation=True)       # AUG (needs the transform below)
