@@ -95,10 +95,7 @@ class AbsPoseCodec(BaseKeypointCodec):
         return self.f0 / canonical_focal(camera['f'])
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
-        kp2d = np.asarray(sample['keypoints_2d'], np.float32)
-        kp3d = np.asarray(sample['keypoints_3d'], np.float32)
-        self._check(kp2d, 'keypoints_2d')
-        self._check(kp3d, 'keypoints_3d')
+        kp2d, kp3d = self._read_keypoints(sample)
         cam = sample['camera']
         centred = kp2d - np.asarray(cam['c'], np.float32).reshape(2)
         pose = kp3d[sample['target_index']]

@@ -42,6 +42,23 @@ class BaseKeypointCodec(metaclass=ABCMeta):
             raise ValueError(f'{type(self).__name__}: {name} contains NaN or '
                              'inf values')
 
+    def _read_keypoints(self, sample: Dict):
+        """The sample's ``keypoints_2d`` ``(S, J, 2)`` and ``keypoints_3d``
+        ``(S, J, 3)`` as float32, checked with :meth:`_check`."""
+        kp2d = np.asarray(sample['keypoints_2d'], dtype=np.float32)
+        kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)
+        self._check(kp2d, 'keypoints_2d')
+        self._check(kp3d, 'keypoints_3d')
+        return kp2d, kp3d
+
+    def _root_relative_target(self, kp3d: np.ndarray, target_index: int):
+        """The target frame's root-relative pose ``(J, 3)`` and its weight
+        ``(J,)``: ones, zero at the root (always zero there)."""
+        target = kp3d[target_index]
+        weight = np.ones(self.num_keypoints, dtype=np.float32)
+        weight[self.root_index] = 0
+        return target - target[self.root_index], weight
+
     @abstractmethod
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
         """Return the encoded fields to add to ``sample``."""

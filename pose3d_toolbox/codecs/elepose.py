@@ -84,14 +84,9 @@ class ElePoseCodec(BaseKeypointCodec):
         self.metres_per_unit = float(metres_per_unit)
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
-        kp2d = np.asarray(sample['keypoints_2d'], dtype=np.float32)
-        kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)
-        self._check(kp2d, 'keypoints_2d')
-        self._check(kp3d, 'keypoints_3d')
-        target = kp3d[sample['target_index']]
-        target = target - target[self.root_index]
-        weight = np.ones(self.num_keypoints, dtype=np.float32)
-        weight[self.root_index] = 0
+        kp2d, kp3d = self._read_keypoints(sample)
+        target, weight = self._root_relative_target(kp3d,
+                                                    sample['target_index'])
         return {
             LIFTING_INPUT: normalize_head(kp2d, self.head_distance,
                                           self.root_index,

@@ -53,15 +53,10 @@ class PoseLiftingCodec(BaseKeypointCodec):
         self.target_scale = float(target_scale)
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
-        kp2d = np.asarray(sample['keypoints_2d'], dtype=np.float32)
-        kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)
-        self._check(kp2d, 'keypoints_2d')
-        self._check(kp3d, 'keypoints_3d')
+        kp2d, kp3d = self._read_keypoints(sample)
         cam = sample['camera']
-        target = kp3d[sample['target_index']]
-        target = target - target[self.root_index]
-        weight = np.ones(self.num_keypoints, dtype=np.float32)
-        weight[self.root_index] = 0
+        target, weight = self._root_relative_target(kp3d,
+                                                    sample['target_index'])
         return {
             LIFTING_INPUT: normalize_screen(kp2d, float(cam['w']),
                                             float(cam['h'])),
