@@ -50,17 +50,30 @@ def build_runner(cfg: Config) -> Runner:
 
 
 def run_runner(cfg: Config, mode: str):
-    """Build the runner, call its ``train()`` or ``test()`` and, in a
-    distributed run, shut the process group down cleanly.
+    """Build the runner and call its ``train()`` or ``test()``; return the
+    metrics of ``test()`` or the trained (unwrapped) model of ``train()``.
 
-    Leaving a gloo group to the interpreter's exit lets one rank tear down
-    while another is still inside a collective ("terminate called without
-    an active exception"); a barrier and ``destroy_process_group`` make all
-    ranks leave together.
+    A distributed run then shuts its process group down while the
+    interpreter is still fully alive. Left to the interpreter's exit, the
+    gloo group dies with the DDP wrapper that holds it, in whatever order
+    finalisation frees objects, and one rank can abort with "terminate
+    called without an active exception". So all ranks meet at a barrier,
+    drop the DDP wrapper (and with it the last reference to the group),
+    collect it, and only then destroy the group.
     """
+    import gc
+
     import torch.distributed as dist
-    result = getattr(build_runner(cfg), mode)()
+    from mmengine.model import is_model_wrapper
+    runner = build_runner(cfg)
+    result = getattr(runner, mode)()
+    if is_model_wrapper(result):
+        result = result.module
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+        if is_model_wrapper(runner.model):
+            runner.model = runner.model.module
+        del runner
+        gc.collect()
         dist.destroy_process_group()
     return result

@@ -95,3 +95,28 @@ def test_two_process_cpu_distributed_train_and_test(h36m_root, tmp_path):
                     str(tmp_path / 'test'), *tiny(h36m_root, epochs=1),
                     env=dict(PORT=str(free_port())))
     assert metric(proc.stdout + proc.stderr, 'mpjpe') > 0
+
+
+def test_distributed_run_releases_its_gloo_group_before_exit(h36m_root,
+                                                             tmp_path):
+    """The DDP wrapper holds the gloo group; left alive into interpreter
+    finalisation it once aborted a rank in CI ("terminate called without an
+    active exception"). After ``tools/train.py`` returns, no DDP wrapper
+    may be alive and the group must be gone."""
+    probe = tmp_path / 'probe.py'
+    argv = ['train.py', CONFIG, '--launcher', 'pytorch', '--work-dir',
+            str(tmp_path / 'work'), *tiny(h36m_root, epochs=1)]
+    probe.write_text(f'''import gc, sys
+sys.argv = {argv!r}
+sys.path.insert(0, 'tools')
+import train
+train.main()
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+left = [o for o in gc.get_objects() if isinstance(o, DistributedDataParallel)]
+print('initialized', dist.is_initialized(), 'ddp', len(left))
+''')
+    proc = run_tool(str(probe), env=dict(
+        RANK='0', LOCAL_RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(free_port())))
+    assert 'initialized False ddp 0' in proc.stdout
