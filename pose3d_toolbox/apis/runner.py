@@ -1,10 +1,13 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: common flags, config
 set-up and building the Runner."""
 import argparse
+import gc
 import os
 import os.path as osp
 
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 
@@ -61,10 +64,6 @@ def run_runner(cfg: Config, mode: str):
     drop the DDP wrapper (and with it the last reference to the group),
     collect it, and only then destroy the group.
     """
-    import gc
-
-    import torch.distributed as dist
-    from mmengine.model import is_model_wrapper
     runner = build_runner(cfg)
     result = getattr(runner, mode)()
     if is_model_wrapper(result):
