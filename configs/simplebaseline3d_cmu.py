@@ -20,3 +20,5 @@ train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs,
                         eta_min=1e-5, begin=0, end=max_epochs, by_epoch=True,
                         convert_to_iter_based=True)]
+default_hooks = dict(logger=dict(interval=100))
+auto_scale_lr = dict(base_batch_size=256)
