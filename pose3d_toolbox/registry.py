@@ -2,9 +2,10 @@
 
 Every registry is a child of the matching root registry of mmengine, so that
 mmengine's Runner finds the toolbox's parts when a config sets
-``default_scope = 'pose3d_toolbox'``. ``locations`` lists the modules imported
-lazily the first time a registry is searched, so ``import pose3d_toolbox`` stays
-cheap and a config never has to import a module by hand.
+``default_scope = 'pose3d_toolbox'``. ``locations`` lists the modules
+imported lazily the first time a registry is searched, so
+``import pose3d_toolbox`` stays cheap and a config never has to import a
+module by hand.
 
 Example:
     >>> from pose3d_toolbox.registry import MODELS
@@ -35,7 +36,8 @@ from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine.registry import \
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 _SCOPE = 'pose3d_toolbox'
@@ -57,7 +59,8 @@ class ToolboxRegistry(Registry):
             raise KeyError(
                 f"'{obj_type}' is not registered in the '{self.name}' "
                 f'registry (scope {self.scope!r}).{hint} Register it with '
-                f'@{self.name.upper()}.register_module() and import its module '
+                f'@{self.name.upper()}.register_module() and import its '
+                'module '
                 "through `custom_imports` in the config.")
         return super().build(cfg, *args, **kwargs)
 

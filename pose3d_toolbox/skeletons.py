@@ -36,7 +36,7 @@ class Skeleton:
         if len(roots) != 1:
             raise ValueError(f'skeleton {self.name!r} needs exactly one root '
                              f'(parent -1), found {roots}')
-        self.kinematic_order  # raises on a cycle
+        _ = self.kinematic_order  # raises on a cycle
 
     @property
     def kinematic_order(self) -> List[int]:
@@ -88,8 +88,9 @@ class Skeleton:
         try:
             return self.joint_names.index(joint_name)
         except ValueError:
-            raise KeyError(f'skeleton {self.name!r} has no joint '
-                           f'{joint_name!r}; joints: {self.joint_names}')
+            raise KeyError(
+                f'skeleton {self.name!r} has no joint {joint_name!r}; '
+                f'joints: {self.joint_names}') from None
 
 
 H36M_JOINTS = ('pelvis', 'right_hip', 'right_knee', 'right_ankle', 'left_hip',

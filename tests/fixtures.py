@@ -371,8 +371,9 @@ def make_mpi_inf_3dhp_fixture(root: Union[str, os.PathLike],
             pickle.dump(cams, f)
         out[f'{split}_camera_file'] = cam_file
         names = [n for item in items for n in item[0]]
-        cat = (lambda k, shape: np.concatenate([i[k] for i in items])
-               if items else np.zeros(shape))
+        def cat(k, shape, items=items):
+            return (np.concatenate([i[k] for i in items]) if items
+                    else np.zeros(shape))
         kp2d, kp3d = cat(1, (0, 17, 2)), cat(2, (0, 17, 3))
         path = osp.join(ann_dir, f'{stem}.npz')
         _write_npz(path, names, kp2d, kp3d, cat(3, (0, 17)))

@@ -2,7 +2,18 @@
 registries, and runs a tiny forward in loss and predict modes (finite loss,
 a gradient for every trainable parameter). A new config is covered without
 new test code; configs whose data is absent run on generated fixtures of the
-same schema."""
+same schema.
+
+The same test pins every config's numbers: the losses and predictions of
+its seeded tiny run are compared with ``tests/data/config_outputs.json``,
+so a refactor that changes a number (an initialisation order, a codec
+constant, a pipeline step) fails here. After a change that is meant to
+change numbers, record them again with
+``POSE3D_RECORD_OUTPUTS=1 python -m pytest tests/test_configs.py`` and say
+why in the commit."""
+import json
+import os
+import random
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +26,8 @@ from mmengine.registry import init_default_scope
 from pose3d_toolbox.registry import DATASETS, MODELS
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
+RECORDED = Path(__file__).resolve().parent / 'data' / 'config_outputs.json'
+RECORD = os.environ.get('POSE3D_RECORD_OUTPUTS') == '1'
 CONFIGS = sorted(str(p.relative_to(CONFIG_DIR))
                  for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 
@@ -121,6 +134,49 @@ def batch_of(dataset, n=4):
     return pseudo_collate([dataset[int(i)] for i in idx])
 
 
+def seed_everything(seed=0):
+    """Seed every generator; one thread, so sums run in one order."""
+    torch.set_num_threads(1)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def outputs_fingerprint(losses, preds):
+    """The numbers a config's tiny run produced: each loss and each
+    sample's predicted keypoints (3D, else 2D), as plain lists."""
+    out = {k: float(v) for k, v in sorted(losses.items())
+           if torch.is_tensor(v) and v.numel() == 1}
+    for key in ('pred_keypoints_3d', 'pred_keypoints_2d'):
+        if all(key in s for s in preds):
+            out[key] = np.stack([np.asarray(s.get(key))
+                                 for s in preds]).round(8).tolist()
+            break
+    return out
+
+
+def check_recorded(config, fingerprint):
+    """Compare ``fingerprint`` with the recorded one (or record it)."""
+    recorded = json.loads(RECORDED.read_text()) if RECORDED.exists() else {}
+    if RECORD:
+        recorded[config] = fingerprint
+        RECORDED.parent.mkdir(exist_ok=True)
+        RECORDED.write_text(json.dumps(recorded, indent=0, sort_keys=True))
+        return
+    assert config in recorded, (
+        f'{config} has no recorded outputs in {RECORDED}; record them with '
+        'POSE3D_RECORD_OUTPUTS=1 python -m pytest tests/test_configs.py')
+    expected = recorded[config]
+    assert sorted(fingerprint) == sorted(expected), (
+        f'{config}: outputs {sorted(fingerprint)}, recorded '
+        f'{sorted(expected)}')
+    for key, value in expected.items():
+        np.testing.assert_allclose(
+            np.asarray(fingerprint[key]), np.asarray(value), rtol=1e-3,
+            atol=1e-4, err_msg=f'{config}: {key} differs from the recorded '
+            'value (a refactor changed a number)')
+
+
 def test_configs_found():
     assert 'simplebaseline3d_h36m.py' in CONFIGS
 
@@ -135,13 +191,15 @@ def test_config_builds_and_runs(config, tmp_path_factory):
         # run happens to be there (loading is tested in test_elepose.py).
         cfg.model.flow_checkpoint = None
     init_default_scope(cfg.get('default_scope', 'pose3d_toolbox'))
-    torch.manual_seed(0)
+    seed_everything(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
 
     model.train()
     train_set = build_dataset(cfg.train_dataloader.dataset, tmp_path_factory)
+    seed_everything(1)
     data = model.data_preprocessor(batch_of(train_set), True)
+    seed_everything(2)
     losses = model(**data, mode='loss')
     total = sum(v for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total), losses
@@ -153,9 +211,11 @@ def test_config_builds_and_runs(config, tmp_path_factory):
 
     model.eval()
     val_set = build_dataset(cfg.val_dataloader.dataset, tmp_path_factory)
+    seed_everything(3)
     with torch.no_grad():
         data = model.data_preprocessor(batch_of(val_set), False)
         preds = model(**data, mode='predict')
+    check_recorded(config, outputs_fingerprint(losses, preds))
     for sample in preds:
         # 3D models are checked on 3D; 2D-only (image) models on 2D
         kind = '3d' if 'pred_keypoints_3d' in sample else '2d'
@@ -170,8 +230,9 @@ def test_configs_import_nothing():
     installation's prefix as a lazy-import config and refuses to mix it with
     plain ones; inside a virtualenv even ``import math`` is outside, so a
     config that imports anything breaks there."""
-    offenders = [c for c in CONFIGS + [str(p.relative_to(CONFIG_DIR)) for p
-                                       in (CONFIG_DIR / '_base_').rglob('*.py')]
+    bases = [str(p.relative_to(CONFIG_DIR))
+             for p in (CONFIG_DIR / '_base_').rglob('*.py')]
+    offenders = [c for c in CONFIGS + bases
                  if any(line.startswith(('import ', 'from ')) for line in
                         (CONFIG_DIR / c).read_text().splitlines())]
     assert not offenders, offenders

@@ -1,5 +1,5 @@
-# Table 2, "Single Gaussian": training inputs are ground truth plus errors drawn,
-# per sample, from the 2D error model fitted by
+# Table 2, "Single Gaussian": training inputs are ground truth plus errors
+# drawn, per sample, from the 2D error model fitted by
 #   python tools/analysis/fit_error_model.py PREDICTIONS --kind gaussian \
 #       --out data/h36m/error_models/gaussian.npz
 _base_ = ['./abslifter_cascade-gt_h36m.py']

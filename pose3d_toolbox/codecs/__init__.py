@@ -5,12 +5,16 @@ from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 from .heatmap import (HEATMAPS, KEYPOINTS_2D_TARGET, GaussianHeatmapCodec,
                       apply_affine, invert_affine)
-from .pose_lifting import PoseLiftingCodec, denormalize_screen, normalize_screen
+from .pose_lifting import (PoseLiftingCodec, denormalize_screen,
+                           normalize_screen)
 from .elepose import ElePoseCodec, mean_head_distance, normalize_head
 
-__all__ = ['ElePoseCodec', 'mean_head_distance', 'normalize_head', 'BoneCodec', 'BONE_DATA_KEYS', 'bones_to_joints', 'joints_to_bones',
-           'joint_shift_pairs', 'joint_shifts', 'AbsPoseCodec', 'ROOT_2D', 'root_from_depth', 'BaseKeypointCodec',
-           'PoseLiftingCodec', 'LIFTING_INPUT',
-           'LIFTING_TARGET', 'TARGET_WEIGHT', 'normalize_screen',
-           'denormalize_screen', 'GaussianHeatmapCodec', 'HEATMAPS',
-           'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine']
+__all__ = [
+    'ElePoseCodec', 'mean_head_distance', 'normalize_head', 'BoneCodec',
+    'BONE_DATA_KEYS', 'bones_to_joints', 'joints_to_bones',
+    'joint_shift_pairs', 'joint_shifts', 'AbsPoseCodec', 'ROOT_2D',
+    'root_from_depth', 'BaseKeypointCodec', 'PoseLiftingCodec',
+    'LIFTING_INPUT', 'LIFTING_TARGET', 'TARGET_WEIGHT',
+    'normalize_screen', 'denormalize_screen', 'GaussianHeatmapCodec',
+    'HEATMAPS', 'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine'
+]

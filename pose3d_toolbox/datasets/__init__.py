@@ -9,6 +9,9 @@ from .mocap import (CMU_MOCAP_ACKNOWLEDGEMENT, CMU_TEST_SUBJECTS,
                     CMU_TRAIN_SUBJECTS, load_cmu_mocap)
 from .mpi_inf_3dhp import MpiInf3dhpDataset
 
-__all__ = ['BaseLiftingDataset', 'CMUMocapDataset', 'CMUMocapImageDataset', 'Human3p6mDataset',
-           'MpiInf3dhpDataset', 'CMU_MOCAP_ACKNOWLEDGEMENT',
-           'CMU_TEST_SUBJECTS', 'CMU_TRAIN_SUBJECTS', 'load_cmu_mocap']
+__all__ = [
+    'BaseLiftingDataset', 'CMUMocapDataset', 'CMUMocapImageDataset',
+    'Human3p6mDataset', 'MpiInf3dhpDataset',
+    'CMU_MOCAP_ACKNOWLEDGEMENT', 'CMU_TEST_SUBJECTS',
+    'CMU_TRAIN_SUBJECTS', 'load_cmu_mocap'
+]

@@ -108,7 +108,8 @@ def load_npz_annotation(path: str, num_joints: int,
     try:
         npz = np.load(path, allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - any unreadable file
-        raise dataset_file_error(path, f'cannot be read as .npz ({e})')
+        raise dataset_file_error(
+            path, f'cannot be read as .npz ({e})') from e
     with npz:
         for key in required:
             if key not in npz.files:
@@ -118,7 +119,7 @@ def load_npz_annotation(path: str, num_joints: int,
             out = {k: npz[k] for k in npz.files
                    if k in ('imgname', 'part', 'S', 'center', 'scale')}
         except Exception as e:  # noqa: BLE001
-            raise dataset_file_error(path, f'cannot be read ({e})')
+            raise dataset_file_error(path, f'cannot be read ({e})') from e
     n = len(out['imgname'])
     if out['imgname'].ndim != 1:
         raise dataset_file_error(
@@ -146,7 +147,8 @@ def load_camera_file(path: str) -> dict:
         with open(path, 'rb') as f:
             cameras = pickle.load(f)
     except Exception as e:  # noqa: BLE001
-        raise dataset_file_error(path, f'cannot be unpickled ({e})')
+        raise dataset_file_error(path,
+                                 f'cannot be unpickled ({e})') from e
     if not isinstance(cameras, dict):
         raise dataset_file_error(
             path, f'expected a dict of cameras, got {type(cameras).__name__}')
@@ -188,7 +190,8 @@ def load_detection_file(path: str, num_rows: int, num_joints: int
     try:
         det = np.load(path, allow_pickle=False)
     except Exception as e:  # noqa: BLE001
-        raise dataset_file_error(path, f'cannot be read as .npy ({e})')
+        raise dataset_file_error(
+            path, f'cannot be read as .npy ({e})') from e
     if det.ndim != 3 or det.shape[1:] not in ((num_joints, 2),
                                              (num_joints, 3)):
         raise dataset_file_error(

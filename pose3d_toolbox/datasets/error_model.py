@@ -56,7 +56,7 @@ def fit_mixture(errors: np.ndarray, area: float = DEFAULT_UNIFORM_AREA,
     mu, sigma = errors.mean(0), errors.std(0).clip(min=1e-6)
     gamma, p0 = gamma0, 1.0 / area
     previous = -np.inf
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (read after)
         p1 = gaussian_density(errors, mu, sigma)
         mixed = gamma * p1 + (1 - gamma) * p0
         loglik = np.log(mixed).mean()

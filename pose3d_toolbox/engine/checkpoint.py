@@ -4,8 +4,9 @@ Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and refuses
 the Python objects that mmengine 0.10.7 writes into its own checkpoints
 (the message hub's ``HistoryBuffer``, numpy scalars and arrays), so
 ``--resume`` fails out of the box. Rather than turning ``weights_only`` off
-(which would let any downloaded file run code), :func:`allow_checkpoint_globals`
-allow-lists exactly the types those checkpoints legitimately hold.
+(which would let any downloaded file run code),
+:func:`allow_checkpoint_globals` allow-lists exactly the types those
+checkpoints legitimately hold.
 """
 import codecs
 import os
@@ -32,7 +33,8 @@ def history_buffer_getattr(obj, name):
     object, so this stand-in is registered under its name instead.
     """
     from mmengine.logging import HistoryBuffer
-    allowed = HISTORY_BUFFER_STATISTICS | set(HistoryBuffer._statistics_methods)
+    allowed = HISTORY_BUFFER_STATISTICS | set(
+        HistoryBuffer._statistics_methods)
     if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(

@@ -21,8 +21,8 @@ from pose3d_toolbox.registry import METRICS, MODELS
 class TinyPluginBackbone(nn.Module):
     def __init__(self, in_channels, width=64):
         super().__init__()
-        self.plugin_fc = nn.Sequential(nn.Flatten(1),
-                                       nn.Linear(in_channels, width), nn.ReLU())
+        self.plugin_fc = nn.Sequential(
+            nn.Flatten(1), nn.Linear(in_channels, width), nn.ReLU())
 
     def forward(self, x):
         return self.plugin_fc(x)

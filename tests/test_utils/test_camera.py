@@ -91,7 +91,8 @@ def test_radial_distortion_hand_computed():
 
 def test_tangential_distortion_matches_docstring():
     # Human3.6M's ProjectPointRadial.m, p = (p1, p2):
-    # tan = p1 y + p2 x;  x_d = x (1 + tan) + p2 r^2;  y_d = y (1 + tan) + p1 r^2
+    # tan = p1 y + p2 x;  x_d = x (1 + tan) + p2 r^2;
+    # y_d = y (1 + tan) + p1 r^2
     x, y, p1, p2 = 0.1, 0.2, 0.01, 0.02
     r2 = x * x + y * y
     tan = p1 * y + p2 * x

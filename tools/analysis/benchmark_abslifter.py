@@ -111,7 +111,7 @@ def train(cfg, variants, iters, batch_size, seed):
         flipped = torch.as_tensor(rng.random(batch_size) < 0.5 *
                                   (len(tensors) - 1))
 
-        def pick(k):
+        def pick(k, idx=idx, flipped=flipped):
             plain, mirrored = tensors[0][k][idx], tensors[-1][k][idx]
             mask = flipped.view(-1, *[1] * (plain.dim() - 1))
             return torch.where(mask, mirrored, plain)

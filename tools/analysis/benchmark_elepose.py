@@ -226,7 +226,8 @@ def main(argv=None):
         label = f'flow ({"PCA" if use_pca else "no PCA"})'
         times[label] = train(
             model, list(model.prior.parameters()),
-            lambda idx: model.prior.nll(x_train[idx]).mean(), n, args,
+            lambda idx, model=model: model.prior.nll(x_train[idx]).mean(),
+            n, args,
             args.flow_iters, args.flow_lr, label, flow=True)
         with torch.no_grad():
             test_nll = model.prior.nll(x_test).mean().item()

@@ -73,7 +73,7 @@ def plot_joint(path, errors, mixture, single, area, title):
                 color='tab:blue', alpha=0.5, label='errors')
         x = np.linspace(-half, half, 801)
 
-        def normal(m, s):
+        def normal(m, s, x=x):
             return np.exp(-0.5 * ((x - m) / s)**2) / (s * np.sqrt(2 * np.pi))
         g = mixture['gamma']
         ax.plot(x, g * normal(mixture['mu'][axis], mixture['sigma'][axis])

@@ -6,7 +6,10 @@ from .topdown import (TOPDOWN_META_KEYS, BBoxFromKeypoints, ColorJitter,
                       LoadImage, RandomBBoxTransform, RandomFlip,
                       TopdownAffine, crop_rotation_3d)
 
-__all__ = ['RandomBoneLengthAugmentation', 'GenerateTarget', 'PackPoseInputs', 'RandomFlipLifting',
-           'SynthesizeKeypoints2D', 'flip_lifting_sample',
-           'TOPDOWN_META_KEYS', 'BBoxFromKeypoints', 'ColorJitter',
-           'LoadImage', 'RandomBBoxTransform', 'RandomFlip', 'TopdownAffine', 'crop_rotation_3d']
+__all__ = [
+    'RandomBoneLengthAugmentation', 'GenerateTarget', 'PackPoseInputs',
+    'RandomFlipLifting', 'SynthesizeKeypoints2D', 'flip_lifting_sample',
+    'TOPDOWN_META_KEYS', 'BBoxFromKeypoints', 'ColorJitter',
+    'LoadImage', 'RandomBBoxTransform', 'RandomFlip', 'TopdownAffine',
+    'crop_rotation_3d'
+]

@@ -5,6 +5,8 @@ from .tcn import TCN
 from .resnet import (ResNet, ResNet18, ResNet34, ResNet50, ResNet101,
                      ResNet152)
 
-__all__ = ['BoneDirectionNet', 'BoneLengthNet', 'TCN', 'AbsPoseNormalization', 'normalize_pose_2d', 'ResidualMLP',
-           'ResNet', 'ResNet18', 'ResNet34', 'ResNet50', 'ResNet101',
-           'ResNet152']
+__all__ = [
+    'BoneDirectionNet', 'BoneLengthNet', 'TCN', 'AbsPoseNormalization',
+    'normalize_pose_2d', 'ResidualMLP', 'ResNet', 'ResNet18',
+    'ResNet34', 'ResNet50', 'ResNet101', 'ResNet152'
+]

@@ -306,7 +306,7 @@ class ElePoseFlow(_ElePoseBase):
                 f'ElePoseFlow: the 2D pose projection is not fitted; fitting '
                 f'it on this batch of {len(x)} poses. Add '
                 "dict(type='FitPosePCAHook') to custom_hooks to fit it on "
-                'the whole training set.')
+                'the whole training set.', stacklevel=2)
             self.prior.pca.fit(x)
         return dict(loss_nll=self.prior.nll(x).mean())
 
@@ -408,7 +408,8 @@ class ElePose(_ElePoseBase):
             else:
                 self.load_flow(found)
         if self._missing_flow:
-            warnings.warn(self._missing_flow + ' ' + self._fix())
+            warnings.warn(self._missing_flow + ' ' + self._fix(),
+                          stacklevel=2)
 
     def _fix(self) -> str:
         path = (self.flow_checkpoint or '').rstrip('/')
