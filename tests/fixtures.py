@@ -23,11 +23,12 @@ from typing import Dict, Sequence, Union
 
 import numpy as np
 
+from pose3d_toolbox.geometry import look_at
 from pose3d_toolbox.skeletons import get_skeleton
 from pose3d_toolbox.utils.camera import camera_to_pixel, world_to_camera
 
 __all__ = ['make_h36m_fixture', 'make_mpi_inf_3dhp_fixture', 'synth_motion',
-           'look_at_camera', 'H36M_RAW_ACTIONS',
+           'H36M_RAW_ACTIONS',
            'make_coco_fixture', 'make_mpii_fixture',
            'make_h36m_image_fixture']
 
@@ -117,18 +118,6 @@ def synth_motion(skeleton: str, frames: int, rng: np.random.Generator,
     return pos
 
 
-def look_at_camera(centre: Sequence[float],
-                   target: Sequence[float] = (0, 0, 1)) -> np.ndarray:
-    """Toolbox ``R`` (columns = camera x, y, z axes in world, z up world)
-    of a camera at ``centre`` looking at ``target``."""
-    forward = np.asarray(target, float) - np.asarray(centre, float)
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, [0., 0., 1.])
-    right /= np.linalg.norm(right)
-    down = np.cross(forward, right)
-    return np.stack([right, down, forward], axis=1)
-
-
 def _ring_camera(rng, angle, w, h, distortion):
     """A camera ~5 m from the origin at ``angle`` with intrinsics like
     Human3.6M's; returns the toolbox-convention dict."""
@@ -137,7 +126,7 @@ def _ring_camera(rng, angle, w, h, distortion):
                        rng.uniform(1.2, 1.8)])
     focal = rng.uniform(1140, 1150)
     cam = dict(
-        R=look_at_camera(centre, (0, 0, 1.0)), T=centre.reshape(3, 1),
+        R=look_at(centre, (0, 0, 1.0)), T=centre.reshape(3, 1),
         c=np.array([[w / 2 + rng.uniform(-10, 10)],
                     [h / 2 + rng.uniform(-10, 10)]]),
         f=np.array([[focal], [focal + rng.uniform(-2, 2)]]),

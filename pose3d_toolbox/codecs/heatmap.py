@@ -16,6 +16,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from pose3d_toolbox.geometry import apply_affine, invert_affine
 from pose3d_toolbox.registry import KEYPOINT_CODECS
 from .base import TARGET_WEIGHT, BaseKeypointCodec
 
@@ -33,19 +34,6 @@ def heatmap_to_input(points, input_size, heatmap_size) -> np.ndarray:
     """Inverse of :func:`input_to_heatmap`."""
     ratio = np.asarray(input_size, np.float64) / np.asarray(heatmap_size)
     return (np.asarray(points, np.float64) + 0.5) * ratio - 0.5
-
-
-def apply_affine(matrix, points) -> np.ndarray:
-    """``(2, 3)`` affine applied to ``(..., 2)`` points."""
-    m = np.asarray(matrix, np.float64)
-    return np.asarray(points, np.float64) @ m[:, :2].T + m[:, 2]
-
-
-def invert_affine(matrix) -> np.ndarray:
-    """Inverse of a ``(2, 3)`` affine."""
-    m = np.asarray(matrix, np.float64)
-    full = np.vstack([m, [0.0, 0.0, 1.0]])
-    return np.linalg.inv(full)[:2]
 
 
 def gaussian_heatmaps(points, heatmap_size, sigma) -> np.ndarray:

@@ -41,9 +41,9 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
+from pose3d_toolbox.geometry import euler_to_matrix
 from pose3d_toolbox.skeletons import H36M
-from .common import (MocapFormatError, euler_to_matrix, read_lines,
-                     y_up_to_z_up)
+from .common import MocapFormatError, read_lines, y_up_to_z_up
 
 PathLike = Union[str, Path]
 

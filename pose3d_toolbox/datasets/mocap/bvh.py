@@ -33,9 +33,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from pose3d_toolbox.geometry import euler_to_matrix
 from pose3d_toolbox.skeletons import H36M
-from .common import (MocapFormatError, euler_to_matrix, read_lines,
-                     y_up_to_z_up)
+from .common import MocapFormatError, read_lines, y_up_to_z_up
 
 PathLike = Union[str, Path]
 

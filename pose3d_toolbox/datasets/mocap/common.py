@@ -1,4 +1,5 @@
-"""What the mocap readers share: the world frame, rotations, format errors.
+"""What the mocap readers share: the world frame and format errors (their
+Euler rotations are :func:`pose3d_toolbox.geometry.euler_to_matrix`).
 
 World frame of everything the toolbox stores: **Z-up, metres, right-handed**.
 Motion-capture formats are usually Y-up (CMU's ASF/AMC files are); such data
@@ -41,57 +42,3 @@ def y_up_to_z_up(points: np.ndarray) -> np.ndarray:
     """``(..., 3)`` Y-up points -> the Z-up world frame, ``(x, -z, y)``."""
     points = np.asarray(points)
     return np.stack([points[..., 0], -points[..., 2], points[..., 1]], -1)
-
-
-def axis_rotation(axis: str, angle: np.ndarray) -> np.ndarray:
-    """Right-handed rotation matrices about ``axis`` ('x', 'y' or 'z').
-
-    Args:
-        axis: one of ``xyzXYZ``.
-        angle: ``(...)`` angles in radians.
-
-    Returns:
-        ``(..., 3, 3)`` matrices acting on column vectors.
-    """
-    angle = np.asarray(angle, dtype=np.float64)
-    c, s = np.cos(angle), np.sin(angle)
-    one, zero = np.ones_like(angle), np.zeros_like(angle)
-    axis = axis.lower()
-    if axis == 'x':
-        rows = ((one, zero, zero), (zero, c, -s), (zero, s, c))
-    elif axis == 'y':
-        rows = ((c, zero, s), (zero, one, zero), (-s, zero, c))
-    elif axis == 'z':
-        rows = ((c, -s, zero), (s, c, zero), (zero, zero, one))
-    else:
-        raise ValueError(f'unknown rotation axis {axis!r}; use x, y or z')
-    return np.stack([np.stack(r, -1) for r in rows], -2)
-
-
-def euler_to_matrix(angles: np.ndarray, axes: str,
-                    degrees: bool = True) -> np.ndarray:
-    """Compose rotations about fixed axes, applied in the order given.
-
-    ``axes='XYZ'`` rotates about x first, then y, then z, so the matrix is
-    ``Rz @ Ry @ Rx`` (the ASF/AMC convention). BVH lists its channels the
-    other way round (``Zrotation Xrotation Yrotation`` means ``Rz @ Rx @
-    Ry``); :mod:`.bvh` passes its order reversed.
-
-    Args:
-        angles: ``(..., len(axes))`` angles, one per letter of ``axes``.
-        axes: letters from ``xyzXYZ``; an empty string gives the identity.
-        degrees: whether ``angles`` are in degrees (else radians).
-
-    Returns:
-        ``(..., 3, 3)`` rotation matrices.
-    """
-    angles = np.asarray(angles, dtype=np.float64)
-    if angles.shape[-1:] != (len(axes), ):
-        raise ValueError(f'{len(axes)} axes {axes!r} but angles of shape '
-                         f'{angles.shape}')
-    if degrees:
-        angles = np.deg2rad(angles)
-    out = np.broadcast_to(np.eye(3), angles.shape[:-1] + (3, 3)).copy()
-    for i, axis in enumerate(axes):
-        out = axis_rotation(axis, angles[..., i]) @ out
-    return out

@@ -15,6 +15,8 @@ Example:
 """
 import numpy as np
 
+from pose3d_toolbox.geometry import axis_rotation, look_at
+
 # The four Human3.6M cameras' published intrinsics (ids as in the dataset's
 # metadata; values as distributed with the dataset and reused by
 # VideoPose3D/MMPose). ``k`` radial, ``p`` tangential distortion.
@@ -47,32 +49,6 @@ H36M_INTRINSICS = (
 DEFAULT_TARGET_HEIGHT = 0.95
 
 
-def look_at(camera_position, target, up=(0.0, 0.0, 1.0)):
-    """Rotation ``R`` of a camera at ``camera_position`` looking at
-    ``target``, with image "up" (-y) as close to ``up`` as possible.
-
-    Returns:
-        ``(3, 3)`` array whose columns are the camera's x (right), y (down)
-        and z (forward) axes in world coordinates, so that
-        ``X_cam = (X_world - position) @ R``.
-    """
-    position = np.asarray(camera_position, np.float64).reshape(3)
-    forward = np.asarray(target, np.float64).reshape(3) - position
-    if np.linalg.norm(forward) < 1e-9:
-        raise ValueError(f'look_at: camera position {position} and target '
-                         'coincide; the viewing direction is undefined')
-    forward /= np.linalg.norm(forward)
-    up = np.asarray(up, np.float64).reshape(3)
-    right = np.cross(forward, up)
-    if np.linalg.norm(right) < 1e-6:
-        # looking straight along ``up``: any image orientation is valid,
-        # pick the world axis least aligned with the view
-        right = np.cross(forward, np.eye(3)[np.argmin(np.abs(forward))])
-    right /= np.linalg.norm(right)
-    down = np.cross(forward, right)
-    return np.stack([right, down, forward], axis=1)
-
-
 def make_camera(position, target, f, c, w, h, k=(0.0, 0.0, 0.0),
                 p=(0.0, 0.0), up=(0.0, 0.0, 1.0), roll=0.0, **extra):
     """A camera dict at ``position`` looking at ``target``.
@@ -83,12 +59,8 @@ def make_camera(position, target, f, c, w, h, k=(0.0, 0.0, 0.0),
         extra: further keys copied into the dict (e.g. ``id``).
     """
     R = look_at(position, target, up)
-    if roll:
-        a = np.deg2rad(roll)
-        # rotate the camera's x/y axes about its z axis
-        rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a),
-                                                    np.cos(a), 0], [0, 0, 1]])
-        R = R @ rz
+    if roll:  # rotate the camera's x/y axes about its z axis
+        R = R @ axis_rotation('z', np.deg2rad(roll))
     cam = dict(R=R, T=np.asarray(position, np.float64).reshape(3, 1),
                c=np.asarray(c, np.float64).reshape(2, 1),
                f=np.asarray(f, np.float64).reshape(2, 1),

@@ -13,6 +13,7 @@ Example:
 """
 import numpy as np
 
+from pose3d_toolbox.geometry import axis_angle_rotate
 from pose3d_toolbox.skeletons import H36M
 
 #: Height of the ankle joints above the floor when standing (metres).
@@ -29,14 +30,6 @@ _J = {name: i for i, name in enumerate(H36M.joint_names)}
 
 def _unit(v):
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-
-def _rotate(v, axis, angle):
-    """Rodrigues rotation of ``(N, 3)`` vectors about unit ``(N, 3)`` axes by
-    ``(N,)`` radians."""
-    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
-    dot = (v * axis).sum(-1, keepdims=True)
-    return v * c + np.cross(axis, v) * s + axis * dot * (1 - c)
 
 
 def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
@@ -95,8 +88,8 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
         thigh = -U * np.cos(fl) + F * np.sin(fl)
         shin = -U * np.cos(fl - kn) + F * np.sin(fl - kn)
         # abduct the whole leg outwards about the forward axis
-        thigh = _rotate(thigh, F, sign * hip_ab[:, k])
-        shin = _rotate(shin, F, sign * hip_ab[:, k])
+        thigh = axis_angle_rotate(thigh, F, sign * hip_ab[:, k])
+        shin = axis_angle_rotate(shin, F, sign * hip_ab[:, k])
         joints[:, _J[hip]] = L['hip'] * _unit(out - 0.2 * U)
         joints[:, _J[knee]] = joints[:, _J[hip]] + L['thigh'] * thigh
         joints[:, _J[ankle]] = joints[:, _J[knee]] + L['shin'] * shin
@@ -109,9 +102,9 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
         U + 0.05 * F)
     thorax = up[:, _J['thorax']]
     # rotating about the left axis S turns up towards forward
-    head_dir = _rotate(_unit(U + 0.45 * F), S, head_pitch)
+    head_dir = axis_angle_rotate(_unit(U + 0.45 * F), S, head_pitch)
     up[:, _J['neck_nose']] = thorax + L['neck'] * head_dir
-    up[:, _J['head']] = up[:, _J['neck_nose']] + L['head'] * _rotate(
+    up[:, _J['head']] = up[:, _J['neck_nose']] + L['head'] * axis_angle_rotate(
         _unit(U - 0.3 * F), S, head_pitch)
     for k, sign, sho, elb, wri in ((0, 1.0, 'left_shoulder', 'left_elbow',
                                     'left_wrist'),
@@ -127,7 +120,7 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
         w1 = np.where(np.linalg.norm(w1, axis=-1, keepdims=True) < 1e-3, U,
                       w1)
         w1 = _unit(w1 - (w1 * upper).sum(-1, keepdims=True) * upper)
-        w = _rotate(w1, upper, elb_tw[:, k])
+        w = axis_angle_rotate(w1, upper, elb_tw[:, k])
         fold = elb_fl[:, k, None]
         fore = np.cos(fold) * upper + np.sin(fold) * w
         up[:, _J[sho]] = thorax + L['clavicle'] * _unit(out - 0.15 * U)
@@ -139,14 +132,14 @@ def make_poses(yaw=0.0, height=REFERENCE_HEIGHT, position=(0.0, 0.0),
                                    'right_elbow', 'right_wrist')]
     for axis, angle in ((S, lean), (F, side), (U, twist)):
         for j in upper_idx:
-            up[:, j] = _rotate(up[:, j], axis, angle)
+            up[:, j] = axis_angle_rotate(up[:, j], axis, angle)
     joints[:, upper_idx] = up[:, upper_idx]
 
     # face the yaw direction, stand on the floor, move to the position
     yaw_rad = np.deg2rad(yaw)
     flat = joints.reshape(-1, 3)
-    joints = _rotate(flat, np.repeat(U, 17, 0), np.repeat(yaw_rad, 17)
-                     ).reshape(n, 17, 3)
+    joints = axis_angle_rotate(flat, np.repeat(U, 17, 0),
+                               np.repeat(yaw_rad, 17)).reshape(n, 17, 3)
     ankles = joints[:, [_J['left_ankle'], _J['right_ankle']], 2].min(1)
     joints[..., 2] += (ANKLE_HEIGHT * size - ankles)[:, None]
     joints[..., :2] += pos[:, None]

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pose3d_toolbox.geometry import (apply_affine, bbox_from_keypoints,
+                                     crop_matrix)
 from pose3d_toolbox.utils.camera import camera_to_pixel
 from .visibility import BODY, PARTS
 
@@ -60,39 +62,6 @@ class RenderedPerson:
     keypoints: np.ndarray
     labels: np.ndarray
     matrix: np.ndarray
-
-
-def bbox_from_keypoints(keypoints_2d, padding=1.3, aspect_ratio=1.0):
-    """Box around ``(J, 2)`` pixels: centre ``(2,)`` and size ``(2,)`` (w,
-    h), enlarged by ``padding`` and then to ``aspect_ratio`` (w / h)."""
-    kp = np.asarray(keypoints_2d, np.float64)
-    lo, hi = kp.min(0), kp.max(0)
-    w, h = np.maximum(hi - lo, 1.0) * padding
-    w, h = max(w, h * aspect_ratio), max(h, w / aspect_ratio)
-    return (lo + hi) / 2, np.array([w, h])
-
-
-def crop_matrix(bbox_center, bbox_scale, out_size=(256, 256), rotation=0.0):
-    """``(2, 3)`` affine mapping full-image pixels into a crop.
-
-    The box (centre, ``bbox_scale`` = (w, h) pixels) is first enlarged to the
-    crop's aspect ratio, so the scale is isotropic, then fills ``out_size``
-    = (W, H); ``rotation`` (degrees) turns the crop's content
-    counter-clockwise on screen about the box centre.
-    """
-    W, H = out_size
-    bw, bh = np.asarray(bbox_scale, np.float64).reshape(2)
-    scale = min(W / bw, H / bh)
-    a = np.deg2rad(rotation)
-    # image y points down, so a screen-counter-clockwise turn is R(-a)
-    rot = scale * np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
-    centre = np.asarray(bbox_center, np.float64).reshape(2)
-    shift = np.array([(W - 1) / 2, (H - 1) / 2]) - rot @ centre
-    return np.concatenate([rot, shift[:, None]], axis=1)
-
-
-def _affine(matrix, points):
-    return points @ matrix[:, :2].T + matrix[:, 2]
 
 
 def _hsv(h, s, v):
@@ -253,9 +222,9 @@ def render_person(keypoints_3d, camera, bbox_center=None, bbox_scale=None,
                                                           W / H)
         matrix = crop_matrix(bbox_center, bbox_scale, out_size)
     matrix = np.asarray(matrix, np.float64)
-    keypoints = _affine(matrix, camera_to_pixel(pts, f, c)).astype(
+    keypoints = apply_affine(matrix, camera_to_pixel(pts, f, c)).astype(
         np.float32)
-    ends_px = _affine(matrix, ends_px)
+    ends_px = apply_affine(matrix, ends_px)
     rad_px = rad_px * np.sqrt(abs(np.linalg.det(matrix[:, :2])))
 
     # light: a direction towards the camera side, ambient and specular

@@ -34,9 +34,11 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from pose3d_toolbox.geometry import (apply_affine, axis_rotation,
+                                     bbox_from_keypoints, crop_matrix,
+                                     invert_affine, to_3x3)
 from pose3d_toolbox.registry import TRANSFORMS
 from pose3d_toolbox.skeletons import get_skeleton
-from ..synthetic.render import bbox_from_keypoints, crop_matrix
 from .lifting import flip_lifting_sample
 
 #: meta keys image models pack (PackPoseInputs(meta_keys=...)): decoding
@@ -45,11 +47,6 @@ TOPDOWN_META_KEYS = ('img_path', 'subject', 'action', 'camera_id', 'camera',
                      'frame', 'sample_idx', 'skeleton', 'root_index',
                      'crop_matrix', 'bbox_center', 'bbox_scale', 'flipped',
                      'input_size')
-
-
-def _to3x3(matrix) -> np.ndarray:
-    return np.vstack([np.asarray(matrix, np.float64).reshape(2, 3),
-                      [0.0, 0.0, 1.0]])
 
 
 def _target(results) -> int:
@@ -61,9 +58,7 @@ def crop_rotation_3d(rotation: float) -> np.ndarray:
     crop turned ``rotation`` degrees screen-counter-clockwise
     (:func:`~..synthetic.render.crop_matrix`): for a pinhole with
     ``fx = fy``, ``project(R X) - c = R[:2, :2] (project(X) - c)``."""
-    a = np.deg2rad(rotation)
-    return np.array([[np.cos(a), np.sin(a), 0.0],
-                     [-np.sin(a), np.cos(a), 0.0], [0.0, 0.0, 1.0]])
+    return axis_rotation('z', -np.deg2rad(rotation))
 
 
 @TRANSFORMS.register_module()
@@ -141,8 +136,7 @@ class RandomFlip(BaseTransform):
         # the full image is ``img`` mapped back through crop_matrix
         h, w = results['img'].shape[:2]
         corners = np.array([[0.0, 0.0], [w - 1.0, h - 1.0]])
-        inv = np.linalg.inv(_to3x3(results['crop_matrix']))[:2]
-        x = corners @ inv[:, :2].T + inv[:, 2]
+        x = apply_affine(invert_affine(results['crop_matrix']), corners)
         return float(x[:, 0].mean())
 
     def flip(self, results: Dict) -> Dict:
@@ -158,8 +152,8 @@ class RandomFlip(BaseTransform):
         mirror = np.array([[-1.0, 0.0, 2 * u0], [0.0, 1.0, 0.0]])
         # new image frame = mirror(old); img unchanged, so
         # crop_new = crop_old o mirror^-1 (a mirror is its own inverse)
-        results['crop_matrix'] = (_to3x3(results['crop_matrix'])
-                                  @ _to3x3(mirror))[:2].astype(np.float32)
+        results['crop_matrix'] = (to_3x3(results['crop_matrix'])
+                                  @ to_3x3(mirror))[:2].astype(np.float32)
         results['flipped'] = not results.get('flipped', False)
         return results
 
@@ -231,15 +225,14 @@ class TopdownAffine(BaseTransform):
                         self.input_size, rot)
         src = results.get('crop_matrix')
         src = np.eye(2, 3) if src is None else src
-        warp = (_to3x3(M) @ np.linalg.inv(_to3x3(src)))[:2]
+        warp = (to_3x3(M) @ np.linalg.inv(to_3x3(src)))[:2]
         results['img'] = cv2.warpAffine(
             results['img'], warp, (W, H), flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
         results['crop_matrix'] = M.astype(np.float32)
         kp = np.asarray(results['keypoints_2d'], np.float64)
         kp = kp[_target(results)] if kp.ndim == 3 else kp
-        results['keypoints_2d_crop'] = (kp @ M[:, :2].T + M[:, 2]).astype(
-            np.float32)
+        results['keypoints_2d_crop'] = apply_affine(M, kp).astype(np.float32)
         if results.get('keypoints_3d') is not None:
             R = crop_rotation_3d(rot)
             kp3 = np.asarray(results['keypoints_3d'], np.float64)
