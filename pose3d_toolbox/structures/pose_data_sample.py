@@ -20,7 +20,8 @@ class PoseDataSample(BaseDataElement):
       ``(J,)`` labelled joints; ``has_3d`` (False for 2D-only samples, whose
       3D losses are skipped); ``pred_keypoints_2d`` ``(J, 2)`` image
       pixels, ``pred_keypoints_2d_input`` ``(J, 2)`` input-crop pixels,
-      ``keypoint_scores`` ``(J,)``.
+      ``pred_keypoint_scores`` ``(J,)`` (all ``pred_*`` fields:
+      :mod:`pose3d_toolbox.structures.predictions`).
 
     Meta fields (set once, read-only by convention): ``img_path``,
     ``subject``, ``action``, ``camera_id``, ``camera`` (dict with the keys of

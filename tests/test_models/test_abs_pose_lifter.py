@@ -11,9 +11,9 @@ from pose3d_toolbox.datasets.transforms import flip_lifting_sample
 from pose3d_toolbox.models.backbones import (AbsPoseNormalization,
                                              normalize_pose_2d)
 from pose3d_toolbox.models.losses import AbsPoseLoss
-from pose3d_toolbox.models.pose_estimators.pose_lifter import flip_keypoints
+from pose3d_toolbox.models.utils import flip_keypoints
 from pose3d_toolbox.registry import MODELS
-from pose3d_toolbox.skeletons import H36M
+from pose3d_toolbox.skeletons import H36M, Skeleton
 from pose3d_toolbox.utils import camera_to_pixel, weak_perspective_root
 
 
@@ -40,13 +40,14 @@ def test_normalisation_layer_matches_hand_values():
     np.testing.assert_allclose(m[0], [1, 1])
     np.testing.assert_allclose(sigma[0], [np.sqrt(2)])  # each at distance √2
     np.testing.assert_allclose(pose[0, 0], [-1 / np.sqrt(2)] * 2, rtol=1e-6)
-    layer = AbsPoseNormalization(num_keypoints=4, scale=1e-3)
+    square = Skeleton('square', ('a', 'b', 'c', 'd'), (-1, 0, 1, 2))
+    layer = AbsPoseNormalization(square, scale=1e-3)
     out = layer(pts[:, None])
     assert out.shape == (1, 11) and layer.out_channels == 11
     np.testing.assert_allclose(out[0, 8:], [1e-3, 1e-3, np.sqrt(2) * 1e-3],
                                rtol=1e-6)
-    assert AbsPoseNormalization(4, use_location=False).out_channels == 9
-    assert AbsPoseNormalization(4, False, False)(pts).shape == (1, 8)
+    assert AbsPoseNormalization(square, use_location=False).out_channels == 9
+    assert AbsPoseNormalization(square, False, False)(pts).shape == (1, 8)
 
 
 @pytest.mark.parametrize('depth', ['canonical', 'absolute'])
@@ -106,8 +107,7 @@ def test_loss_is_equation_7_by_hand():
 
 def test_head_layout_puts_depth_on_the_root_row():
     head = MODELS.build(dict(type='AbsPoseHead', in_channels=8,
-                             num_keypoints=17, codec=dict(type='AbsPoseCodec'),
-                             root_index=0))
+                             codec=dict(type='AbsPoseCodec')))
     assert head.fc.out_features == 3 * 17 - 2
     feats = torch.randn(4, 8)
     out = head(feats)
@@ -146,7 +146,7 @@ def test_flip_test_averages_mirrored_prediction():
         type='PoseLifter',
         backbone=dict(type='ResidualMLP', width=16, input_layer=dict(
             type='AbsPoseNormalization')),
-        head=dict(type='AbsPoseHead', in_channels=16, num_keypoints=17,
+        head=dict(type='AbsPoseHead', in_channels=16,
                   codec=dict(type='AbsPoseCodec')),
         test_cfg=dict(flip_test=True))).eval()
     out = model(x, mode='tensor')

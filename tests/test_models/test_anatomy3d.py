@@ -211,7 +211,7 @@ def test_fc_head_multiplies_directions_and_lengths():
                               dtype=torch.float32)
     fk = bones_to_joints(torch.nn.functional.normalize(d, dim=-1), lengths,
                          'h36m')
-    torch.testing.assert_close(head(d, lengths), fk)
+    torch.testing.assert_close(head.joints(d, lengths), fk)
 
 
 def test_augmented_batch_uses_its_own_targets(videos):
@@ -235,7 +235,7 @@ def test_fk_head_is_exact_and_fc_head_has_the_right_shape(videos):
     sample = ds[5]['data_samples']
     d = torch.as_tensor(sample.bone_directions)[None]
     lengths = torch.as_tensor(sample.bone_lengths)[None]
-    joints = model.head(d, lengths)[0].numpy()
+    joints = model.head.joints(d, lengths)[0].numpy()
     gt = sample.gt_keypoints_3d
     np.testing.assert_allclose(joints, gt - gt[0], atol=1e-5)
     shifts = model.head.joint_shifts(d, lengths)[0].numpy()
@@ -243,7 +243,7 @@ def test_fk_head_is_exact_and_fc_head_has_the_right_shape(videos):
     np.testing.assert_allclose(shifts[7], gt[b] - gt[a], atol=1e-5)
     assert not list(model.head.parameters())
     fc = build(final='fc').head
-    assert fc(d, lengths).shape == (1, J, 3)
+    assert fc.joints(d, lengths).shape == (1, J, 3)
 
 
 @pytest.mark.parametrize('switches,keys', [

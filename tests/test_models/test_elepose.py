@@ -14,9 +14,9 @@ from pose3d_toolbox.models.losses import (ElePoseLoss, bone_prior_nll,
                                           deformation_loss, pose_distance,
                                           relative_bone_lengths,
                                           reprojection_l1)
-from pose3d_toolbox.models.pose_estimators.elepose import (
-    lift_with_depth, perspective_project, rotation_x, rotation_y,
-    virtual_rotations)
+from pose3d_toolbox.geometry import (axis_rotation, lift_with_depth,
+                                     perspective_project)
+from pose3d_toolbox.models.pose_estimators.elepose import virtual_rotations
 from pose3d_toolbox.registry import METRICS, MODELS
 from pose3d_toolbox.skeletons import H36M
 from pose3d_toolbox.structures import PoseDataSample
@@ -103,14 +103,6 @@ def test_lift_then_project_returns_the_input():
     np.testing.assert_allclose(y2[:, 0], 0, atol=1e-7)
 
 
-def test_rotations_by_hand():
-    a = torch.tensor([math.pi / 2])
-    np.testing.assert_allclose(rotation_x(a)[0] @ torch.tensor([0., 1, 0]),
-                               [0, 0, 1], atol=1e-7)
-    np.testing.assert_allclose(rotation_y(a)[0] @ torch.tensor([0., 0, 1]),
-                               [1, 0, 0], atol=1e-7)
-
-
 def test_virtual_rotation_keeps_the_tilted_up_axis():
     """With sigma = 0 and elevation e for every sample, R = Rx(-e) Ry(a)
     Rx(e) rotates about the camera-tilted vertical Rx(-e) y: that axis is
@@ -118,7 +110,7 @@ def test_virtual_rotation_keeps_the_tilted_up_axis():
     e = torch.full((64,), 0.3)
     rot = virtual_rotations(64, e, elevation_mean=torch.tensor(0.3),
                             elevation_std=torch.tensor(0.0))
-    axis = rotation_x(torch.tensor([-0.3]))[0] @ torch.tensor([0., 1, 0])
+    axis = axis_rotation('x', torch.tensor(-0.3)) @ torch.tensor([0., 1, 0])
     np.testing.assert_allclose(rot @ axis, axis.expand(64, 3), atol=1e-6)
     np.testing.assert_allclose(torch.linalg.det(rot), np.ones(64), atol=1e-6)
     # azimuths cover the circle
@@ -365,7 +357,7 @@ def test_stage_two_configs_reuse_stage_one_prior():
 def test_fit_pca_hook_reads_the_training_inputs_once():
     from types import SimpleNamespace
 
-    from pose3d_toolbox.models.flows import FitPosePCAHook
+    from pose3d_toolbox.engine.hooks import FitPosePCAHook
     model = MODELS.build(tiny_cfg('flow'))
     x = poses_2d(40)
     dataset = [dict(inputs=x[i][None], data_samples=None) for i in range(40)]

@@ -39,8 +39,7 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from pose3d_toolbox.evaluation.functional import mrpe  # noqa: E402
-from pose3d_toolbox.models.heads.regression_head import \
-    stack_field  # noqa: E402
+from pose3d_toolbox.models.heads import stack_field  # noqa: E402
 from pose3d_toolbox.registry import DATASETS, MODELS  # noqa: E402
 from pose3d_toolbox.utils import weak_perspective_root  # noqa: E402
 

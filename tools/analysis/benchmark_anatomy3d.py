@@ -352,7 +352,8 @@ def train_and_eval(name, cfg, train_set, test_set, args, baseline, augment):
             preds.append(predict(model, b, baseline))
             gts.append(b['lifting_target'].numpy() * test_set.scale)
             if not baseline:
-                lengths = model.run(b['inputs'], b, 'outputs')[1]['lengths']
+                lengths = model.run(b['inputs'], b,
+                                    'outputs')['length_out']['lengths']
                 length_err.append(((lengths - b['bone_lengths']).abs() *
                                    test_set.scale).mean(1).numpy())
     pred, gt = np.concatenate(preds), np.concatenate(gts)

@@ -12,12 +12,11 @@ model = dict(
     backbone=dict(
         type='ResidualMLP', width=width, num_blocks=2, dropout=0.5,
         preact=True,
-        input_layer=dict(type='AbsPoseNormalization',
-                         num_keypoints=num_keypoints, use_location=True,
+        input_layer=dict(type='AbsPoseNormalization', use_location=True,
                          use_scale=True)),
     head=dict(
-        type='AbsPoseHead', in_channels=width, num_keypoints=num_keypoints,
-        codec=codec, loss=dict(type='AbsPoseLoss', pose_weight=pose_weight)),
+        type='AbsPoseHead', in_channels=width, codec=codec,
+        loss=dict(type='AbsPoseLoss', pose_weight=pose_weight)),
     test_cfg=dict(flip_test=True),
     init_cfg=dict(type='Normal', layer='Linear', std=0.001))
 train_pipeline = [dict(type='RandomFlipLifting', prob=0.5),

@@ -2,7 +2,6 @@
 # consecutive frames, bone lengths from l frames drawn at random from the
 # whole video, joints from both. Published settings, 81 frames. The switches
 # of Table 4 are marked; the VideoPose3D Baseline is videopose3d.py.
-num_keypoints = 17
 kernel_sizes = (3, 3, 3, 3)  # d = 81 frames
 seq_len = 81  # the product of kernel_sizes (the TCN checks it)
 num_random_frames = 50  # l, at training and test time
@@ -14,13 +13,12 @@ codec = dict(type='BoneCodec', skeleton='h36m')
 model = dict(
     type='Anatomy3D',
     direction_net=dict(
-        type='BoneDirectionNet', num_keypoints=num_keypoints,
-        channels=channels, kernel_sizes=kernel_sizes, dropout=dropout,
-        causal=causal,
+        type='BoneDirectionNet', channels=channels,
+        kernel_sizes=kernel_sizes, dropout=dropout, causal=causal,
         num_stages=2,               # LSC (1 = the Baseline TCN)
         score_fusion='attention'),  # ScoreAtt ('concat' = Fusion, None)
     length_net=dict(
-        type='BoneLengthNet', num_keypoints=num_keypoints, channels=channels,
+        type='BoneLengthNet', channels=channels,
         num_blocks=len(kernel_sizes) - 1, dropout=dropout,
         mpjpe_loss=True,            # ML
         bone_attention=True,        # BoneAtt

@@ -22,7 +22,7 @@ model = dict(
     data_preprocessor=dict(type='ImageDataPreprocessor'),  # ImageNet mean/std
     backbone=dict(type='ResNet', depth=depth),
     head=dict(
-        type='IntegralHeatmapHead', num_keypoints=num_keypoints, codec=codec,
+        type='IntegralHeatmapHead', codec=codec,
         deconv_channels=(256, 256, 256), deconv_kernel=4, beta=beta,
         loss=dict(type='MSELoss', loss_weight=heatmap_loss_weight),
         coord_loss=dict(type='L1Loss')),

@@ -11,8 +11,8 @@ model = dict(
         type='ResidualMLP', in_channels=seq_len * num_keypoints * 2,
         width=width, num_blocks=2, dropout=0.5),
     head=dict(
-        type='RegressionHead3D', in_channels=width,
-        num_keypoints=num_keypoints, codec=codec, loss=dict(type='MSELoss')))
+        type='RegressionHead3D', in_channels=width, codec=codec,
+        loss=dict(type='MSELoss')))
 pipeline = [dict(type='GenerateTarget', codec=codec),
             dict(type='PackPoseInputs')]
 

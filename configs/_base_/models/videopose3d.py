@@ -15,8 +15,7 @@ model = dict(
     backbone=dict(type='TCN', in_channels=2 * num_keypoints,
                   channels=channels, kernel_sizes=kernel_sizes, dropout=0.25,
                   causal=causal),
-    head=dict(type='RegressionHead3D', in_channels=channels,
-              num_keypoints=num_keypoints, codec=codec,
+    head=dict(type='RegressionHead3D', in_channels=channels, codec=codec,
               loss=dict(type='MPJPELoss')))
 pipeline = [dict(type='GenerateTarget', codec=codec),
             dict(type='PackPoseInputs')]

@@ -1,8 +1,11 @@
 """AbsPoseLifter's normalisation layer (Chang et al., Sec. 3.1)."""
+from typing import Union
+
 import torch
 from torch import nn
 
 from pose3d_toolbox.registry import MODELS
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 
 
 def normalize_pose_2d(keypoints: torch.Tensor, eps: float = 1e-6):
@@ -34,19 +37,20 @@ class AbsPoseNormalization(nn.Module):
     :attr:`out_channels` is ``2J + 2 * use_location + use_scale``.
 
     Args:
-        num_keypoints: ``J``.
+        skeleton: skeleton name or object (``J``).
         use_location: append ``m``.
         use_scale: append ``sigma``.
         scale: factor applied to ``m`` and ``sigma``.
     """
 
-    def __init__(self, num_keypoints: int = 17, use_location: bool = True,
-                 use_scale: bool = True, scale: float = 1e-3):
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
+                 use_location: bool = True, use_scale: bool = True,
+                 scale: float = 1e-3):
         super().__init__()
-        self.num_keypoints = num_keypoints
+        self.num_keypoints = J = get_skeleton(skeleton).num_joints
         self.use_location, self.use_scale = use_location, use_scale
         self.scale = scale
-        self.out_channels = 2 * num_keypoints + 2 * use_location + use_scale
+        self.out_channels = 2 * J + 2 * use_location + use_scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 4:

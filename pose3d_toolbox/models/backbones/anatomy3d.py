@@ -7,7 +7,7 @@
   counterpart applied to ``l`` frames drawn at random from the whole video,
   with a bone-length self-attention over those frames.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -15,7 +15,7 @@ from torch import nn
 
 from pose3d_toolbox.codecs.bone import joints_to_bones
 from pose3d_toolbox.registry import MODELS
-from pose3d_toolbox.skeletons import get_skeleton
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 from .residual_mlp import ResidualMLP
 from .tcn import (ConvBNAct, TemporalBlock, check_kernel_sizes,
                   receptive_field)
@@ -80,7 +80,8 @@ class BoneDirectionNet(BaseModule):
     between sub-networks, so each is trained by its own direction loss.
 
     Args:
-        num_keypoints: ``J``; ``B = J - 1`` bones.
+        skeleton: skeleton name or object: ``J`` joints, ``B = J - 1``
+            bones.
         channels: hidden width (1024).
         kernel_sizes: TCN widths; the receptive field ``d`` is their product.
         num_stages: sub-networks (2 in the paper; 1 = the Baseline TCN).
@@ -100,7 +101,8 @@ class BoneDirectionNet(BaseModule):
     (not normalised; the last one is the prediction).
     """
 
-    def __init__(self, num_keypoints: int = 17, channels: int = 1024,
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
+                 channels: int = 1024,
                  kernel_sizes: Sequence[int] = (3, 3, 3, 3),
                  num_stages: int = 2, score_fusion: Optional[str] = None,
                  long_skip: bool = True, stop_gradient: bool = True,
@@ -114,7 +116,8 @@ class BoneDirectionNet(BaseModule):
         if num_stages < 1:
             raise ValueError(f'BoneDirectionNet: num_stages must be >= 1, '
                              f'got {num_stages}')
-        J, B = num_keypoints, num_keypoints - 1
+        J = get_skeleton(skeleton).num_joints
+        B = J - 1
         ks = tuple(int(k) for k in kernel_sizes)
         self.num_keypoints, self.num_bones = J, B
         self.channels = channels
@@ -196,7 +199,7 @@ class BoneLengthNet(BaseModule):
     length loss (L_L), independently, as Sec. 3.3 says.
 
     Args:
-        num_keypoints: ``J``.
+        skeleton: skeleton name or object (``J`` joints, the bones).
         channels: hidden width.
         num_blocks: residual blocks (= the direction TCN's blocks,
             ``len(kernel_sizes) - 1``).
@@ -204,7 +207,6 @@ class BoneLengthNet(BaseModule):
         mpjpe_loss: predict joints (ML) instead of lengths.
         bone_attention: attention pooling instead of the mean.
         gamma: attention sharpness (10).
-        skeleton: skeleton name (bones).
 
     ``forward(keypoints_2d (N, l, J, 2))`` -> dict with ``frame_joints``
     ``(N, l, J, 3)`` (None without ML), ``frame_lengths`` ``(N, l, B)``,
@@ -212,10 +214,10 @@ class BoneLengthNet(BaseModule):
     ``(N, B)``.
     """
 
-    def __init__(self, num_keypoints: int = 17, channels: int = 1024,
-                 num_blocks: int = 3, dropout: float = 0.25,
-                 mpjpe_loss: bool = True, bone_attention: bool = True,
-                 gamma: float = 10.0, skeleton: str = 'h36m',
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
+                 channels: int = 1024, num_blocks: int = 3,
+                 dropout: float = 0.25, mpjpe_loss: bool = True,
+                 bone_attention: bool = True, gamma: float = 10.0,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if bone_attention and not mpjpe_loss:
@@ -223,11 +225,8 @@ class BoneLengthNet(BaseModule):
                              'their predicted joints, so it needs '
                              'mpjpe_loss=True')
         skel = get_skeleton(skeleton)
-        if skel.num_joints != num_keypoints:
-            raise ValueError(f'BoneLengthNet: skeleton {skel.name!r} has '
-                             f'{skel.num_joints} joints, not {num_keypoints}')
         self.skeleton = skel.name
-        J, B = num_keypoints, num_keypoints - 1
+        J, B = skel.num_joints, skel.num_joints - 1
         self.num_keypoints, self.num_bones = J, B
         self.mpjpe_loss, self.gamma = mpjpe_loss, float(gamma)
         self.mlp = ResidualMLP(2 * J, channels, num_blocks, dropout)

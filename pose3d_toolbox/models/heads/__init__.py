@@ -1,7 +1,9 @@
 from .abs_pose_head import AbsPoseHead
 from .anatomy3d_head import Anatomy3DHead
+from .base_head import BaseHead, stack_field
 from .heatmap_head import HeatmapHead, IntegralHeatmapHead, deconv_layers
 from .regression_head import RegressionHead3D
 
-__all__ = ['Anatomy3DHead', 'AbsPoseHead', 'RegressionHead3D', 'HeatmapHead',
-           'IntegralHeatmapHead', 'deconv_layers']
+__all__ = ['BaseHead', 'stack_field', 'Anatomy3DHead', 'AbsPoseHead',
+           'RegressionHead3D', 'HeatmapHead', 'IntegralHeatmapHead',
+           'deconv_layers']

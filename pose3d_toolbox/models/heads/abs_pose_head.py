@@ -1,11 +1,12 @@
 """AbsPoseLifter's output layer: canonical root depth plus the
 root-relative pose (Chang et al., Sec. 3.2)."""
-from typing import Dict
+from typing import Dict, Optional, Union
 
 import torch
 from torch import nn
 
 from pose3d_toolbox.registry import MODELS
+from pose3d_toolbox.skeletons import Skeleton
 from .regression_head import RegressionHead3D
 
 
@@ -20,19 +21,25 @@ class AbsPoseHead(RegressionHead3D):
     codec decodes it to an absolute camera-space pose (Eq. 5-6).
 
     Args:
-        in_channels, num_keypoints, codec: see :class:`RegressionHead3D`.
+        in_channels, codec: see :class:`RegressionHead3D`.
         loss: defaults to :class:`AbsPoseLoss` (Eq. 7).
-        root_index: the root joint (must match the codec's).
+        skeleton: skeleton name or object (``J`` and the root joint, which
+            must be the codec's).
     """
 
-    def __init__(self, in_channels: int, num_keypoints: int, codec: Dict,
-                 loss: Dict = dict(type='AbsPoseLoss'), root_index: int = 0,
-                 init_cfg=None):
-        super().__init__(in_channels, num_keypoints, codec, loss,
+    def __init__(self, in_channels: int, codec: Dict,
+                 loss: Dict = dict(type='AbsPoseLoss'),
+                 skeleton: Union[str, Skeleton] = 'h36m',
+                 init_cfg: Optional[Dict] = None):
+        # RegressionHead3D's (J * 3)-output layer is built and then replaced:
+        # building it draws from the seeded generator, and the seeded
+        # initialisation of every published AbsPoseLifter run (and of
+        # tests/data/config_outputs.json) follows that draw.
+        super().__init__(in_channels, codec, loss, skeleton,
                          init_cfg=init_cfg)
-        self.root_index = root_index
-        self.fc = nn.Linear(in_channels, 3 * num_keypoints - 2)
-        others = [j for j in range(num_keypoints) if j != root_index]
+        J, self.root_index = self.num_keypoints, self.skeleton.root_index
+        self.fc = nn.Linear(in_channels, 3 * J - 2)
+        others = [j for j in range(J) if j != self.root_index]
         self.register_buffer('others', torch.tensor(others), persistent=False)
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:

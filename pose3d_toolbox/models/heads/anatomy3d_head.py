@@ -23,18 +23,22 @@ leaves implicit; as in the authors' code their inputs are detached, so the
 direction network is trained by L_D and L_JS only and the length branch by
 L_J and L_L only.
 """
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import nn
 
-from pose3d_toolbox.codecs.bone import (bones_to_joints, joint_shift_pairs,
-                                        joint_shifts)
-from pose3d_toolbox.registry import KEYPOINT_CODECS, MODELS
+from pose3d_toolbox.codecs.base import LIFTING_TARGET
+from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_TARGET,
+                                        BONE_DIRECTIONS, BONE_LENGTHS,
+                                        LENGTH_TARGET, bones_to_joints,
+                                        joint_shift_pairs, joint_shifts)
+from pose3d_toolbox.registry import MODELS
+from pose3d_toolbox.structures import write_predictions
 from ..losses.bone import (bone_direction_loss, bone_length_loss,
                            joint_shift_loss, mpjpe_loss, one_frame_mpjpe_loss)
+from .base_head import BaseHead, stack_field
 
 #: Published weights of Eq. 7 (Sec. 4.2).
 PAPER_LOSS_WEIGHTS = dict(direction=0.015, length=0.05, joints=1.0,
@@ -59,11 +63,18 @@ class BoneFusion(nn.Module):
 
 
 @MODELS.register_module()
-class Anatomy3DHead(BaseModule):
+class Anatomy3DHead(BaseHead):
     """Final joints, joint shifts, losses and decoding of Anatomy3D.
 
+    ``feats`` (what :class:`~pose3d_toolbox.models.Anatomy3D` passes): a
+    dict with ``directions``, every direction sub-network's ``(N, B, 3)``
+    output, bottom first; ``length_out``, the :class:`BoneLengthNet` output
+    dict of the batch; with bone-length augmentation also
+    ``aug_length_out``, that of the augmented batch.
+
     Args:
-        codec: a :class:`BoneCodec` config (skeleton, scale, decoding).
+        codec: a :class:`BoneCodec` config (skeleton, scale, decoding); the
+            head's skeleton is the codec's.
         final: ``'fc'`` or ``'fk'`` (see the module docstring).
         joint_shift_loss: use L_JS (the paper's "JSL").
         num_stages: direction sub-networks (one joint shift loss each).
@@ -88,7 +99,7 @@ class Anatomy3DHead(BaseModule):
                  pose_loss_weight: float = 1.0,
                  pose_loss_trains_directions: bool = False,
                  augmented_joints_loss: bool = False, init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(codec, skeleton=None, init_cfg=init_cfg)
         if final not in FINAL_MODES:
             raise ValueError(f'Anatomy3DHead: final must be one of '
                              f'{FINAL_MODES}, got {final!r}')
@@ -97,10 +108,8 @@ class Anatomy3DHead(BaseModule):
             raise ValueError(f'Anatomy3DHead: unknown loss_weights '
                              f'{sorted(unknown)}; use '
                              f'{sorted(PAPER_LOSS_WEIGHTS)}')
-        self.codec = KEYPOINT_CODECS.build(codec)
-        self.skeleton = self.codec.skeleton
-        J, B = self.codec.num_keypoints, self.codec.num_bones
-        self.num_keypoints, self.num_bones = J, B
+        J, B = self.num_keypoints, len(self.skeleton.bones)
+        self.num_bones = B
         self.pairs = joint_shift_pairs(self.skeleton)
         self.final, self.use_joint_shift = final, joint_shift_loss
         self.weights = dict(PAPER_LOSS_WEIGHTS, **loss_weights)
@@ -114,8 +123,14 @@ class Anatomy3DHead(BaseModule):
              for _ in range(num_stages)]) if fc and joint_shift_loss
             else None)
 
-    def forward(self, directions: torch.Tensor, lengths: torch.Tensor
-                ) -> torch.Tensor:
+    def forward(self, feats: Dict) -> torch.Tensor:
+        """The prediction: joints ``(N, J, 3)`` from the top sub-network's
+        directions and the lengths."""
+        return self.joints(feats['directions'][-1],
+                           feats['length_out']['lengths'])
+
+    def joints(self, directions: torch.Tensor, lengths: torch.Tensor
+               ) -> torch.Tensor:
         """``(N, B, 3)`` directions, ``(N, B)`` lengths -> ``(N, J, 3)``."""
         directions = F.normalize(directions, dim=-1)
         if self.joints_fc is not None:
@@ -132,52 +147,52 @@ class Anatomy3DHead(BaseModule):
             d = F.normalize(directions, dim=-1)
             return self.shift_fc[stage](d, lengths).view(
                 -1, len(self.pairs), 3)
-        return joint_shifts(self.forward(directions, lengths), self.pairs)
+        return joint_shifts(self.joints(directions, lengths), self.pairs)
 
-    def loss(self, directions: List[torch.Tensor], length_out: Dict,
-             targets: Dict[str, torch.Tensor],
-             aug_length_out: Optional[Dict] = None,
-             aug_lengths: Optional[torch.Tensor] = None
-             ) -> Dict[str, torch.Tensor]:
+    def loss(self, feats: Dict, data_samples) -> Dict[str, torch.Tensor]:
         """Eq. 7 as a dict of weighted terms.
 
         Args:
-            directions: every sub-network's ``(N, B, 3)``, bottom first.
-            length_out: :class:`BoneLengthNet` output of the original batch.
-            targets: ``bone_directions`` ``(N, B, 3)``, ``bone_lengths``
-                ``(N, B)``, ``length_target`` ``(N, l, J, 3)`` and
-                ``lifting_target`` ``(N, J, 3)`` (and ``aug_length_target``
-                ``(N, l, J, 3)`` with ``augmented_joints_loss``).
-            aug_length_out, aug_lengths: the augmented batch's length
-                network output and target lengths ``(N, B)``.
+            feats: see the class docstring.
+            data_samples: the data samples, or their fields already stacked
+                (:func:`stack_field`): ``bone_directions`` ``(N, B, 3)``,
+                ``bone_lengths`` ``(N, B)``, ``length_target`` ``(N, l, J,
+                3)`` and ``lifting_target`` ``(N, J, 3)``; with
+                ``aug_length_out`` also ``aug_bone_lengths`` ``(N, B)`` (and
+                ``aug_length_target`` ``(N, l, J, 3)`` with
+                ``augmented_joints_loss``).
 
         Keys containing ``loss`` are optimised; ``length_error`` (L_L when
         nothing trainable depends on it) is only logged.
         """
+        directions, length_out = feats['directions'], feats['length_out']
+        aug_length_out = feats.get('aug_length_out')
+
+        def target(key):
+            return stack_field(data_samples, key, directions[-1])
+
         w = self.weights
         losses = {}
         for i, d in enumerate(directions):
             losses[f'loss_direction_{i}'] = w['direction'] * \
                 bone_direction_loss(F.normalize(d, dim=-1),
-                                    targets['bone_directions'])
+                                    target(BONE_DIRECTIONS))
         lengths = length_out['lengths']
-        l_len = w['length'] * bone_length_loss(lengths,
-                                               targets['bone_lengths'])
+        l_len = w['length'] * bone_length_loss(lengths, target(BONE_LENGTHS))
         losses['loss_length' if lengths.requires_grad else
                'length_error'] = l_len
         if aug_length_out is not None:
             losses['loss_length_aug'] = w['length'] * bone_length_loss(
-                aug_length_out['lengths'], aug_lengths)
+                aug_length_out['lengths'], target(AUG_BONE_LENGTHS))
         if length_out['frame_joints'] is not None:
             losses['loss_joints'] = w['joints'] * one_frame_mpjpe_loss(
-                length_out['frame_joints'], targets['length_target'])
+                length_out['frame_joints'], target(LENGTH_TARGET))
             if aug_length_out is not None and self.augmented_joints_loss:
                 losses['loss_joints_aug'] = w['joints'] * \
                     one_frame_mpjpe_loss(aug_length_out['frame_joints'],
-                                         targets['aug_length_target'])
+                                         target(AUG_LENGTH_TARGET))
         if self.use_joint_shift:
-            target_shifts = joint_shifts(targets['lifting_target'],
-                                         self.pairs)
+            target_shifts = joint_shifts(target(LIFTING_TARGET), self.pairs)
             for i in range(len(directions)):
                 key = ('loss_joint_shift' if len(directions) == 1 else
                        f'loss_joint_shift_{i}')
@@ -187,18 +202,15 @@ class Anatomy3DHead(BaseModule):
         top = directions[-1]
         if self.joints_fc is not None:
             losses['loss_pose'] = self.pose_loss_weight * mpjpe_loss(
-                self.forward(top if self.pose_loss_trains_directions else
-                             top.detach(), lengths.detach()),
-                targets['lifting_target'])
+                self.joints(top if self.pose_loss_trains_directions else
+                            top.detach(), lengths.detach()),
+                target(LIFTING_TARGET))
         return losses
 
-    def predict(self, directions: List[torch.Tensor], length_out: Dict,
-                data_samples) -> List:
-        joints = self.forward(directions[-1], length_out['lengths'])
-        decoded = self.codec.decode(joints.detach().cpu().numpy(),
-                                    [s.metainfo for s in data_samples])
-        lengths = length_out['lengths'].detach().cpu().numpy()
-        for i, sample in enumerate(data_samples):
-            sample.pred_keypoints_3d = decoded['keypoints_3d'][i]
-            sample.pred_bone_lengths = lengths[i] * self.codec.target_scale
-        return data_samples
+    def predict(self, feats: Dict, data_samples) -> List:
+        """``pred_keypoints_3d`` and ``pred_bone_lengths`` (metres)."""
+        decoded = self.decode_outputs(self.forward(feats),
+                                      [s.metainfo for s in data_samples])
+        lengths = feats['length_out']['lengths'].detach().cpu().numpy()
+        decoded['bone_lengths'] = lengths * self.codec.target_scale
+        return write_predictions(data_samples, decoded)

@@ -10,23 +10,22 @@ heatmaps; MSE against the codec's Gaussian heatmaps.
 trained by an L1 loss on the coordinates next to the heatmap MSE (the 2D
 estimator of AbsPoseLifter's cascade, paper Sec. 4.1).
 
-Heads return tensors: ``forward(feats)`` -> ``(N, J, h, w)`` heatmaps.
-:meth:`HeatmapHead.flip_output` mirrors an output of the flipped image
-back (flip test); :meth:`HeatmapHead.predict_output` decodes an output into
-the data samples (``pred_keypoints_2d`` image pixels,
-``pred_keypoints_2d_input`` input pixels, ``keypoint_scores``).
+Heads return tensors: ``forward(feats)`` -> ``(N, J, h, w)`` heatmaps;
+:meth:`~.BaseHead.decode` decodes an output into the data samples
+(``pred_keypoints_2d`` image pixels, ``pred_keypoints_2d_input`` input
+pixels, ``pred_keypoint_scores``). The flip test mirrors heatmaps with
+:func:`~pose3d_toolbox.models.utils.flip_heatmaps`.
 """
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
-import numpy as np
 import torch
-from mmengine.model import BaseModule
 from torch import nn
 
 from pose3d_toolbox.codecs import HEATMAPS, KEYPOINTS_2D_TARGET, TARGET_WEIGHT
-from pose3d_toolbox.registry import KEYPOINT_CODECS, MODELS
+from pose3d_toolbox.registry import MODELS
+from pose3d_toolbox.skeletons import Skeleton
 from ..utils import soft_argmax
-from .regression_head import stack_field
+from .base_head import BaseHead, stack_field
 
 
 def deconv_layers(in_channels: int, channels: Sequence[int] = (256, 256, 256),
@@ -44,12 +43,11 @@ def deconv_layers(in_channels: int, channels: Sequence[int] = (256, 256, 256),
 
 
 @MODELS.register_module()
-class HeatmapHead(BaseModule):
+class HeatmapHead(BaseHead):
     """Deconvolutions + 1x1 convolution to ``J`` heatmaps.
 
     Args:
         in_channels: channels of the backbone's last feature map.
-        num_keypoints: ``J``.
         codec: heatmap codec config (e.g. ``GaussianHeatmapCodec``); the
             pipeline's ``GenerateTarget`` must use the same.
         deconv_channels: output channels of each deconvolution (``()`` for
@@ -57,22 +55,23 @@ class HeatmapHead(BaseModule):
         deconv_kernel: 4, 3 or 2.
         loss: heatmap loss, called on ``(N, J, h*w)`` with ``(N, J)``
             weights.
+        skeleton: skeleton name or object (``J``).
 
     ``forward``: ``(N, C, h/8, w/8)`` -> ``(N, J, h, w)`` for three
     deconvolutions.
     """
 
-    def __init__(self, in_channels: int, num_keypoints: int, codec: Dict,
+    def __init__(self, in_channels: int, codec: Dict,
                  deconv_channels: Sequence[int] = (256, 256, 256),
                  deconv_kernel: int = 4,
-                 loss: Dict = dict(type='MSELoss'), init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        self.num_keypoints = num_keypoints
+                 loss: Dict = dict(type='MSELoss'),
+                 skeleton: Union[str, Skeleton] = 'h36m',
+                 init_cfg: Optional[Dict] = None):
+        super().__init__(codec, skeleton, init_cfg=init_cfg)
         self.deconv = deconv_layers(in_channels, deconv_channels,
                                     deconv_kernel)
         last = deconv_channels[-1] if len(deconv_channels) else in_channels
-        self.final = nn.Conv2d(last, num_keypoints, 1)
-        self.codec = KEYPOINT_CODECS.build(codec)
+        self.final = nn.Conv2d(last, self.num_keypoints, 1)
         self.loss_module = MODELS.build(loss)
 
     def init_weights(self):
@@ -92,14 +91,6 @@ class HeatmapHead(BaseModule):
             feats = feats[-1]
         return self.final(self.deconv(feats))
 
-    @staticmethod
-    def flip_output(output: torch.Tensor, flip_indices) -> torch.Tensor:
-        """Heatmaps of a mirrored input -> heatmaps of the original: mirror
-        the width and swap left/right channels (exact, see the codec's
-        pixel convention)."""
-        index = torch.as_tensor(np.asarray(flip_indices), device=output.device)
-        return output.flip(-1).index_select(1, index)
-
     def heatmap_loss(self, heatmaps, data_samples) -> torch.Tensor:
         target = stack_field(data_samples, HEATMAPS, heatmaps)
         weight = stack_field(data_samples, TARGET_WEIGHT, heatmaps)
@@ -109,22 +100,6 @@ class HeatmapHead(BaseModule):
     def loss(self, feats, data_samples) -> Dict[str, torch.Tensor]:
         return dict(loss_heatmap=self.heatmap_loss(self.forward(feats),
                                                    data_samples))
-
-    def decode_output(self, output: torch.Tensor, metas: List[Dict]) -> Dict:
-        """Sub-pixel heatmap maxima, through the codec to image pixels."""
-        return self.codec.decode(output.detach().cpu().numpy(), metas)
-
-    def predict_output(self, output: torch.Tensor, data_samples) -> List:
-        decoded = self.decode_output(output,
-                                     [s.metainfo for s in data_samples])
-        for i, sample in enumerate(data_samples):
-            sample.pred_keypoints_2d = decoded['keypoints_2d'][i]
-            sample.pred_keypoints_2d_input = decoded['keypoints_2d_input'][i]
-            sample.keypoint_scores = decoded['keypoint_scores'][i]
-        return data_samples
-
-    def predict(self, feats, data_samples) -> List:
-        return self.predict_output(self.forward(feats), data_samples)
 
 
 @MODELS.register_module()
@@ -167,7 +142,8 @@ class IntegralHeatmapHead(HeatmapHead):
             loss_coord=self.coord_loss_module(coords / size, target / size,
                                               weight))
 
-    def decode_output(self, output: torch.Tensor, metas: List[Dict]) -> Dict:
+    def decode_outputs(self, output: torch.Tensor, metas: List[Dict]
+                       ) -> Dict:
         coords = self.integral(output).detach().cpu().numpy()
         decoded = self.codec.decode_coords(coords, metas)
         decoded['keypoint_scores'] = output.detach().flatten(2).amax(

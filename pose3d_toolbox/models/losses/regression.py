@@ -4,11 +4,13 @@
 is a weighted mean over samples and joints, times ``loss_weight``.
 """
 from abc import ABCMeta, abstractmethod
+from typing import Union
 
 import torch
 from torch import nn
 
 from pose3d_toolbox.registry import MODELS
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 
 
 def _weighted_mean(per_joint: torch.Tensor, weight) -> torch.Tensor:
@@ -75,13 +77,14 @@ class AbsPoseLoss(nn.Module):
 
     Args:
         pose_weight: ``lambda``.
-        root_index: the root joint.
+        skeleton: skeleton name or object (the root joint).
     """
 
-    def __init__(self, pose_weight: float = 1000.0, root_index: int = 0):
+    def __init__(self, pose_weight: float = 1000.0,
+                 skeleton: Union[str, Skeleton] = 'h36m'):
         super().__init__()
         self.pose_weight = pose_weight
-        self.root_index = root_index
+        self.root_index = get_skeleton(skeleton).root_index
 
     def forward(self, pred, target, weight=None):
         if weight is None:

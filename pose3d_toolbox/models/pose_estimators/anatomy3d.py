@@ -4,10 +4,9 @@ Bone directions from ``d`` consecutive frames (:class:`BoneDirectionNet`),
 bone lengths from ``l`` frames drawn at random from the whole video
 (:class:`BoneLengthNet`), joints from both (:class:`Anatomy3DHead`).
 """
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.model import BaseModel
 
 from pose3d_toolbox.codecs.base import LIFTING_TARGET
 from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_INPUT,
@@ -16,11 +15,13 @@ from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_INPUT,
                                         LENGTH_INPUT, LENGTH_TARGET,
                                         LIFTING_VISIBILITY)
 from pose3d_toolbox.registry import MODELS
-from ..heads.regression_head import stack_field
+from pose3d_toolbox.skeletons import Skeleton
+from ..heads.base_head import stack_field
+from .base import BasePoseEstimator
 
 
 @MODELS.register_module()
-class Anatomy3D(BaseModel):
+class Anatomy3D(BasePoseEstimator):
     """The anatomy-aware framework.
 
     Args:
@@ -30,21 +31,23 @@ class Anatomy3D(BaseModel):
         length_augmentation: train the bone-length attention on a second
             batch with random bone lengths (the paper's "AUG"); the train
             pipeline must then contain ``RandomBoneLengthAugmentation``.
+        skeleton: skeleton name or object, given to both networks.
         data_preprocessor: defaults to ``PoseDataPreprocessor``.
 
-    ``forward(inputs, data_samples, mode)``: ``inputs`` ``(N, d, J, 2)``
-    normalised 2D window; the visibility window and the random frames come
-    from the data samples (fields of :class:`BoneCodec`). ``'tensor'`` mode
-    returns the joints ``(N, J, 3)`` in the codec's target space.
+    ``inputs`` ``(N, d, J, 2)``: the normalised 2D window; the visibility
+    window and the random frames come from the data samples (fields of
+    :class:`BoneCodec`), which every mode therefore needs. ``'tensor'``
+    mode returns the joints ``(N, J, 3)`` in the codec's target space.
     """
 
     def __init__(self, direction_net: Dict, length_net: Dict, head: Dict,
                  length_augmentation: bool = True,
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  data_preprocessor: Optional[Dict] = None, init_cfg=None):
-        super().__init__(
-            data_preprocessor=data_preprocessor or dict(
-                type='PoseDataPreprocessor'),
-            init_cfg=init_cfg)
+        super().__init__(skeleton, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        direction_net = dict(direction_net, skeleton=self.skeleton)
+        length_net = dict(length_net, skeleton=self.skeleton)
         self.direction_net = MODELS.build(direction_net)
         self.length_net = MODELS.build(length_net)
         head = dict(head)
@@ -77,6 +80,9 @@ class Anatomy3D(BaseModel):
     def fields(self, data_samples, like: torch.Tensor, mode: str
                ) -> Dict[str, torch.Tensor]:
         """The per-sample fields ``mode`` needs, stacked into tensors."""
+        if data_samples is None:
+            raise ValueError('Anatomy3D needs the data samples: they carry '
+                             'the random frames of the bone-length network')
         keys = [LENGTH_INPUT]
         if self.direction_net.score_fusion:
             keys.append(LIFTING_VISIBILITY)
@@ -111,7 +117,8 @@ class Anatomy3D(BaseModel):
                 ``augmented_joints_loss``).
             mode: ``'loss'`` (dict of losses), ``'tensor'`` (joints ``(N, J,
                 3)`` in the codec's target space) or ``'outputs'`` (the
-                directions list and the length network's output dict).
+                head's ``feats``: the directions list and the length
+                network's output dicts).
         """
         vis = (fields[LIFTING_VISIBILITY] if self.direction_net.score_fusion
                else None)
@@ -120,31 +127,27 @@ class Anatomy3D(BaseModel):
         length_out, aug_out = self._lengths(
             fields[LENGTH_INPUT],
             fields[AUG_LENGTH_INPUT] if augmented else None)
+        feats = dict(directions=directions, length_out=length_out)
+        if aug_out is not None:
+            feats['aug_length_out'] = aug_out
         if mode == 'tensor':
-            return self.head(directions[-1], length_out['lengths'])
+            return self.head(feats)
         if mode == 'outputs':
-            return directions, length_out
+            return feats
         if mode != 'loss':
-            raise ValueError(f"mode must be 'loss', 'outputs' or 'tensor', "
-                             f'got {mode!r}')
-        targets = {k: fields[k] for k in (BONE_DIRECTIONS, BONE_LENGTHS,
-                                          LENGTH_TARGET, LIFTING_TARGET)}
-        if augmented and self.head.augmented_joints_loss:
-            targets[AUG_LENGTH_TARGET] = fields[AUG_LENGTH_TARGET]
-        return self.head.loss(directions, length_out, targets, aug_out,
-                              fields[AUG_BONE_LENGTHS] if augmented
-                              else None)
+            raise ValueError(f"Anatomy3D.run: mode must be 'loss', "
+                             f"'outputs' or 'tensor', got {mode!r}")
+        return self.head.loss(feats, fields)
 
-    def forward(self, inputs: torch.Tensor, data_samples=None,
-                mode: str = 'tensor'):
-        if mode not in ('loss', 'predict', 'tensor'):
-            raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', "
-                             f'got {mode!r}')
-        if data_samples is None:
-            raise ValueError('Anatomy3D needs the data samples: they carry '
-                             'the random frames of the bone-length network')
-        fields = self.fields(data_samples, inputs, mode)
-        if mode == 'predict':
-            directions, length_out = self.run(inputs, fields, 'outputs')
-            return self.head.predict(directions, length_out, data_samples)
-        return self.run(inputs, fields, mode)
+    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
+        return self.run(inputs, self.fields(data_samples, inputs, 'loss'),
+                        'loss')
+
+    def predict(self, inputs, data_samples) -> List:
+        feats = self.run(inputs, self.fields(data_samples, inputs,
+                                             'predict'), 'outputs')
+        return self.head.predict(feats, data_samples)
+
+    def _forward(self, inputs, data_samples=None) -> torch.Tensor:
+        return self.run(inputs, self.fields(data_samples, inputs, 'tensor'),
+                        'tensor')

@@ -4,7 +4,7 @@ Two stages, two estimators, one shared prior module:
 
 1. :class:`ElePoseFlow` fits a projection of the normalised training 2D
    poses (:class:`~pose3d_toolbox.models.flows.PosePCA`, by
-   :class:`~pose3d_toolbox.models.flows.FitPosePCAHook`) and trains a
+   :class:`~pose3d_toolbox.engine.hooks.FitPosePCAHook`) and trains a
    normalizing flow on it by negative log-likelihood.
 2. :class:`ElePose` loads that prior (``flow_checkpoint``), freezes it, and
    trains the lifter: a network predicts a depth per joint and the camera
@@ -19,70 +19,31 @@ root-to-head distance, times 0.1); 3D poses are
 root-centred, in camera axes (x right, y down, z forward), in lifter units
 (the codec decodes them to metres). Elevation is a rotation about the camera
 x axis, azimuth about its y axis.
+
+The parts live apart: the lifting network is
+:class:`~pose3d_toolbox.models.backbones.ElePoseLiftingNet`, the prior
+:class:`~pose3d_toolbox.models.flows.FlowPosePrior`, the projection
+:mod:`pose3d_toolbox.geometry`; this file holds the virtual cameras and the
+two estimators.
 """
 import math
 import os.path as osp
 import warnings
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import print_log
-from mmengine.model import BaseModel
-from torch import nn
 
+from pose3d_toolbox.geometry import (axis_rotation, lift_with_depth,
+                                     perspective_project, rotate)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, MODELS
-from ..flows import NormalizingFlow, PosePCA
+from pose3d_toolbox.skeletons import Skeleton
+from pose3d_toolbox.structures import write_predictions
+from ..flows import FlowPosePrior
+from ..utils.checkpoint import load_submodule_state, resolve_checkpoint
+from .base import BasePoseEstimator
 
-# ------------------------------------------------------------- geometry --
-
-
-def lift_with_depth(poses_2d: torch.Tensor, depth_offset: torch.Tensor,
-                    depth: float = 10.0, min_depth: float = 1.0,
-                    root_index: int = 0) -> torch.Tensor:
-    """Perspective un-projection (Eq. 2): ``y_j = [u_j w_j, v_j w_j, w_j]``
-    with ``w_j = max(d_j + D, min_depth)`` and the root's offset fixed to
-    zero; the result is centred on the root.
-
-    Args:
-        poses_2d: ``(N, J, 2)`` normalised 2D poses.
-        depth_offset: ``(N, J)`` predicted offsets ``d``.
-    Returns:
-        ``(N, J, 3)`` root-centred 3D poses.
-    """
-    mask = torch.ones_like(depth_offset)
-    mask[:, root_index] = 0
-    w = (depth_offset * mask + depth).clamp(min=min_depth)[..., None]
-    poses = torch.cat((poses_2d * w, w), dim=-1)
-    return poses - poses[:, root_index:root_index + 1]
-
-
-def perspective_project(poses: torch.Tensor, depth: float = 10.0,
-                        min_depth: float = 1e-2) -> torch.Tensor:
-    """Eq. 3 after moving a root-centred pose to depth ``D``:
-    ``(N, J, 3) -> (N, J, 2)``."""
-    z = (poses[..., 2:] + depth).clamp(min=min_depth)
-    return poses[..., :2] / z
-
-
-def rotation_x(angle: torch.Tensor) -> torch.Tensor:
-    """Rotations about the x axis: ``(N,) -> (N, 3, 3)``."""
-    c, s = angle.cos(), angle.sin()
-    one, zero = torch.ones_like(angle), torch.zeros_like(angle)
-    return torch.stack((one, zero, zero, zero, c, -s, zero, s, c),
-                       -1).view(-1, 3, 3)
-
-
-def rotation_y(angle: torch.Tensor) -> torch.Tensor:
-    """Rotations about the y axis: ``(N,) -> (N, 3, 3)``."""
-    c, s = angle.cos(), angle.sin()
-    one, zero = torch.ones_like(angle), torch.zeros_like(angle)
-    return torch.stack((c, zero, s, zero, one, zero, -s, zero, c),
-                       -1).view(-1, 3, 3)
-
-
-def rotate(poses: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
-    """Apply ``R`` to every joint: ``(N, J, 3), (N, 3, 3) -> (N, J, 3)``."""
-    return poses @ rotations.transpose(1, 2)
+# ------------------------------------------------------- virtual cameras --
 
 
 def compose_rotations(azimuth: torch.Tensor, tilt: torch.Tensor,
@@ -92,8 +53,9 @@ def compose_rotations(azimuth: torch.Tensor, tilt: torch.Tensor,
     Rx(elevation)`` with a predicted ``elevation`` (Eq. 7), else
     ``Rx(tilt) Ry(azimuth)``."""
     if elevation is None:
-        return rotation_x(tilt) @ rotation_y(azimuth)
-    return rotation_x(-tilt) @ rotation_y(azimuth) @ rotation_x(elevation)
+        return axis_rotation('x', tilt) @ axis_rotation('y', azimuth)
+    return axis_rotation('x', -tilt) @ axis_rotation('y', azimuth) @ \
+        axis_rotation('x', elevation)
 
 
 def virtual_rotations(num: int, elevation: Optional[torch.Tensor] = None,
@@ -128,116 +90,24 @@ def virtual_rotations(num: int, elevation: Optional[torch.Tensor] = None,
     return compose_rotations(azimuth, mu + sigma * eps, elevation)
 
 
-# -------------------------------------------------------------- modules --
+# ----------------------------------------------------------- estimators --
 
 
-class _ResidualBlock(nn.Module):
-    """``x + LReLU(Linear(LReLU(Linear(x))))`` (the authors' ``res_block``)."""
+class _ElePoseBase(BasePoseEstimator):
+    """What both stages share: the codec, the prior, reading inputs.
 
-    def __init__(self, width: int):
-        super().__init__()
-        self.layers = nn.Sequential(nn.Linear(width, width), nn.LeakyReLU(),
-                                    nn.Linear(width, width), nn.LeakyReLU())
-
-    def forward(self, x):
-        return x + self.layers(x)
-
-
-@MODELS.register_module()
-class ElePoseLiftingNet(nn.Module):
-    """Depth and elevation network of ElePose (Sec. 3, "Neural Network
-    Structure").
-
-    ``Linear(2J -> W) + LeakyReLU``, ``num_common_blocks`` shared residual
-    blocks, then two parallel towers of ``num_branch_blocks`` blocks each:
-    one ends in ``Linear(W -> J)`` (depth offsets), the other in
-    ``Linear(W -> 1)`` (elevation, radians). Every block is followed by a
-    LeakyReLU. The paper's 3 blocks per path are 1 common + 2 per branch in
-    the authors' code.
-
-    Args:
-        num_keypoints: ``J``.
-        width: ``W`` (1024).
-        num_common_blocks, num_branch_blocks: residual blocks.
-        elevation: build the elevation branch (False for the ablation).
-
-    ``forward``: ``(N, J, 2)`` -> ``depth`` ``(N, J)`` and ``elevation``
-    ``(N,)`` (None without the branch).
+    ``inputs`` of every mode: ``(N, 1, J, 2)`` codec inputs (one frame);
+    ``'tensor'`` mode returns :meth:`lift`'s root-centred ``(N, J, 3)``.
     """
-
-    def __init__(self, num_keypoints: int = 17, width: int = 1024,
-                 num_common_blocks: int = 1, num_branch_blocks: int = 2,
-                 elevation: bool = True):
-        super().__init__()
-        self.num_keypoints = num_keypoints
-        self.predicts_elevation = elevation
-
-        def tower(n):
-            return nn.Sequential(*[m for _ in range(n) for m in (
-                _ResidualBlock(width), nn.LeakyReLU())])
-
-        self.stem = nn.Sequential(nn.Linear(2 * num_keypoints, width),
-                                  nn.LeakyReLU(), tower(num_common_blocks))
-        self.depth_tower = tower(num_branch_blocks)
-        self.depth_out = nn.Linear(width, num_keypoints)
-        if elevation:
-            self.elevation_tower = tower(num_branch_blocks)
-            self.elevation_out = nn.Linear(width, 1)
-
-    def forward(self, poses_2d: torch.Tensor):
-        if poses_2d.shape[1:] != (self.num_keypoints, 2):
-            raise ValueError(f'ElePoseLiftingNet expects (N, '
-                             f'{self.num_keypoints}, 2) inputs, got '
-                             f'{tuple(poses_2d.shape)}')
-        feats = self.stem(poses_2d.flatten(1))
-        depth = self.depth_out(self.depth_tower(feats))
-        if not self.predicts_elevation:
-            return depth, None
-        elevation = self.elevation_out(self.elevation_tower(feats))[:, 0]
-        return depth, elevation
-
-
-class FlowPosePrior(nn.Module):
-    """The learnt 2D pose density: projection then normalizing flow.
-
-    Args:
-        num_keypoints: ``J``.
-        num_bases: PCA bases (26 in the authors' code); ``None`` for the flow
-            on the raw (standardised) coordinates.
-        root_index: root joint.
-        whiten: see :class:`~pose3d_toolbox.models.flows.PosePCA`.
-        flow: keyword arguments of
-            :class:`~pose3d_toolbox.models.flows.NormalizingFlow` (its
-            ``dim`` follows from the projection).
-
-    :meth:`nll`: ``(N, J, 2)`` normalised 2D poses -> ``(N,)`` negative
-    log-likelihood in the projected space.
-    """
-
-    def __init__(self, num_keypoints: int = 17, num_bases: Optional[int] = 26,
-                 root_index: int = 0, whiten: bool = False,
-                 flow: Optional[Dict] = None):
-        super().__init__()
-        self.pca = PosePCA(num_keypoints, num_bases, root_index, whiten)
-        self.flow = NormalizingFlow(self.pca.out_dim, **(flow or {}))
-
-    def nll(self, poses_2d: torch.Tensor) -> torch.Tensor:
-        return self.flow.nll(self.pca(poses_2d))
-
-
-class _ElePoseBase(BaseModel):
-    """What both stages share: the codec, the prior, reading inputs."""
 
     def __init__(self, prior: Dict, codec: Dict,
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  data_preprocessor: Optional[Dict] = None, init_cfg=None):
-        super().__init__(
-            data_preprocessor=data_preprocessor or dict(
-                type='PoseDataPreprocessor'),
-            init_cfg=init_cfg)
+        super().__init__(skeleton, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
         self.codec = KEYPOINT_CODECS.build(codec)
-        self.root_index = self.codec.root_index
-        self.prior = FlowPosePrior(num_keypoints=self.codec.num_keypoints,
-                                   root_index=self.root_index, **prior)
+        self.root_index = self.skeleton.root_index
+        self.prior = FlowPosePrior(self.skeleton, **prior)
 
     @staticmethod
     def target_frame(inputs: torch.Tensor) -> torch.Tensor:
@@ -249,25 +119,18 @@ class _ElePoseBase(BaseModel):
                              'seq_len=1 in the dataset')
         return inputs[:, 0]
 
-    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
-        x = self.target_frame(inputs)
-        if mode == 'loss':
-            return self.loss(x, data_samples)
-        if mode == 'predict':
-            return self.predict(x, data_samples)
-        if mode == 'tensor':
-            return self.lift(x)
-        raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', "
-                         f'got {mode!r}')
+    def _forward(self, inputs, data_samples=None) -> torch.Tensor:
+        return self.lift(self.target_frame(inputs))
 
-    def _write(self, data_samples, poses, **fields):
+    def _write(self, data_samples, poses: torch.Tensor,
+               **per_sample: torch.Tensor) -> List:
+        """Decode ``poses`` and write them, with per-sample numbers (e.g.
+        ``nll``), onto the data samples."""
         decoded = self.codec.decode(poses.detach().cpu().numpy(),
                                     [s.metainfo for s in data_samples])
-        for i, sample in enumerate(data_samples):
-            sample.pred_keypoints_3d = decoded['keypoints_3d'][i]
-            for key, value in fields.items():
-                sample.set_field(float(value[i]), key)
-        return data_samples
+        decoded.update({key: [float(v) for v in values]
+                        for key, values in per_sample.items()})
+        return write_predictions(data_samples, decoded)
 
 
 @MODELS.register_module()
@@ -289,18 +152,22 @@ class ElePoseFlow(_ElePoseBase):
         prior: :class:`FlowPosePrior` arguments.
         codec: the :class:`~pose3d_toolbox.codecs.ElePoseCodec` config.
         depth: ``D`` of the flat pose.
+        skeleton: skeleton name or object (``J``, root).
     """
 
     def __init__(self, prior: Dict, codec: Dict, depth: float = 10.0,
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  data_preprocessor: Optional[Dict] = None, init_cfg=None):
-        super().__init__(prior, codec, data_preprocessor, init_cfg)
+        super().__init__(prior, codec, skeleton, data_preprocessor,
+                         init_cfg)
         self.depth = float(depth)
 
     def lift(self, x):
         return lift_with_depth(x, x.new_zeros(x.shape[:2]), self.depth,
                                root_index=self.root_index)
 
-    def loss(self, x, data_samples) -> Dict[str, torch.Tensor]:
+    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
+        x = self.target_frame(inputs)
         if not self.prior.pca.is_fitted:
             warnings.warn(
                 f'ElePoseFlow: the 2D pose projection is not fitted; fitting '
@@ -310,18 +177,10 @@ class ElePoseFlow(_ElePoseBase):
             self.prior.pca.fit(x)
         return dict(loss_nll=self.prior.nll(x).mean())
 
-    def predict(self, x, data_samples):
+    def predict(self, inputs, data_samples) -> List:
+        x = self.target_frame(inputs)
         return self._write(data_samples, self.lift(x),
-                           pred_nll=self.prior.nll(x).detach().cpu())
-
-
-def resolve_checkpoint(path: str) -> Optional[str]:
-    """A checkpoint file, or a work directory's newest complete checkpoint;
-    None when neither exists."""
-    from pose3d_toolbox.engine.checkpoint import find_latest_checkpoint
-    if osp.isdir(path):
-        return find_latest_checkpoint(path)
-    return path if osp.isfile(path) else None
+                           nll=self.prior.nll(x).detach().cpu())
 
 
 @MODELS.register_module()
@@ -368,6 +227,8 @@ class ElePose(_ElePoseBase):
         num_nll_rotations: virtual cameras per prediction for ``pred_nll``.
         nll_seed: seed of those cameras (a fixed seed per batch makes
             ``pred_nll`` reproducible).
+        skeleton: skeleton name or object (``J``, root), also the
+            lifter's.
     """
 
     def __init__(self, lifter: Dict, prior: Dict, codec: Dict,
@@ -377,10 +238,11 @@ class ElePose(_ElePoseBase):
                  fixed_elevation_range: float = math.pi / 9,
                  elevation_momentum: float = 0.01,
                  num_nll_rotations: int = 100, nll_seed: int = 0,
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  data_preprocessor: Optional[Dict] = None, init_cfg=None):
-        super().__init__(prior, codec, data_preprocessor, init_cfg)
-        self.lifter = MODELS.build(dict(
-            lifter, num_keypoints=self.codec.num_keypoints))
+        super().__init__(prior, codec, skeleton, data_preprocessor,
+                         init_cfg)
+        self.lifter = MODELS.build(dict(lifter, skeleton=self.skeleton))
         self.loss_module = MODELS.build(loss)
         self.depth, self.min_depth = float(depth), float(min_depth)
         self.fixed_elevation_range = float(fixed_elevation_range)
@@ -427,12 +289,7 @@ class ElePose(_ElePoseBase):
 
     def load_flow(self, path: str) -> None:
         """Load ``prior.*`` from a stage-1 checkpoint and mark it ready."""
-        import pose3d_toolbox.engine  # noqa: F401 (allow-lists mmengine's
-        # checkpoint contents for weights_only loading)
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-        state = ckpt.get('state_dict', ckpt)
-        prior = {k[len('prior.'):]: v for k, v in state.items()
-                 if k.startswith('prior.')}
+        prior = load_submodule_state(path, 'prior.')
         if not prior:
             raise KeyError(f'ElePose: {path} holds no prior.* weights; is it '
                            'a checkpoint of an ElePoseFlow (stage 1) config?')
@@ -479,7 +336,8 @@ class ElePose(_ElePoseBase):
             self.elevation_std.mul_(1 - m).add_(m * std)
         self.elevation_batches += 1
 
-    def loss(self, x, data_samples) -> Dict[str, torch.Tensor]:
+    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
+        x = self.target_frame(inputs)
         poses, elevation = self._lift(x)
         if elevation is not None and self.training:
             self._track_elevation(elevation)
@@ -528,10 +386,9 @@ class ElePose(_ElePoseBase):
             total += self.prior.nll(x_rot).view(r, n).sum(0)
         return total / k
 
-    def predict(self, x, data_samples):
-        poses, elevation = self._lift(x)
-        nll = self.rotation_nll(poses, elevation).cpu()
-        fields = dict(pred_nll=nll)
+    def predict(self, inputs, data_samples) -> List:
+        poses, elevation = self._lift(self.target_frame(inputs))
+        per_sample = dict(nll=self.rotation_nll(poses, elevation).cpu())
         if elevation is not None:
-            fields['pred_elevation'] = elevation.detach().cpu()
-        return self._write(data_samples, poses, **fields)
+            per_sample['elevation'] = elevation.detach().cpu()
+        return self._write(data_samples, poses, **per_sample)

@@ -1,0 +1,3 @@
+from .fit_pca import FitPosePCAHook
+
+__all__ = ['FitPosePCAHook']
