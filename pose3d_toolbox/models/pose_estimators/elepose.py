@@ -58,6 +58,23 @@ def compose_rotations(azimuth: torch.Tensor, tilt: torch.Tensor,
         axis_rotation('x', elevation)
 
 
+def camera_angles(num: int, tilt_mean=None, tilt_std=None,
+                  fixed_range: float = math.pi / 9, generator=None,
+                  device=None):
+    """``(num,)`` azimuths uniform in ``[-pi, pi]`` and tilts ``mean + std *
+    eps``, ``eps ~ N(0, 1)`` (uniform in ``[-fixed_range, fixed_range]``
+    when ``tilt_mean`` is None), drawn in that order."""
+    azimuth = (torch.rand(num, generator=generator, device=device) * 2
+               - 1) * math.pi
+    if tilt_mean is None:
+        tilt = (torch.rand(num, generator=generator, device=device) * 2
+                - 1) * fixed_range
+    else:
+        tilt = tilt_mean + tilt_std * torch.randn(
+            num, generator=generator, device=device)
+    return azimuth, tilt
+
+
 def virtual_rotations(num: int, elevation: Optional[torch.Tensor] = None,
                       elevation_mean=None, elevation_std=None,
                       fixed_range: float = math.pi / 9, generator=None,
@@ -76,18 +93,16 @@ def virtual_rotations(num: int, elevation: Optional[torch.Tensor] = None,
     ``R = Rx(u) Ry(a)`` with ``u`` uniform in ``[-fixed_range,
     fixed_range]``.
     """
-    device = elevation.device if elevation is not None else device
-    azimuth = (torch.rand(num, generator=generator, device=device) * 2
-               - 1) * math.pi
     if elevation is None:
-        tilt = (torch.rand(num, generator=generator, device=device) * 2
-                - 1) * fixed_range
-        return compose_rotations(azimuth, tilt)
+        return compose_rotations(*camera_angles(
+            num, fixed_range=fixed_range, generator=generator,
+            device=device))
     mu = elevation.mean() if elevation_mean is None else elevation_mean
     sigma = (elevation.std(unbiased=num > 1) if elevation_std is None
              else elevation_std)
-    eps = torch.randn(num, generator=generator, device=device)
-    return compose_rotations(azimuth, mu + sigma * eps, elevation)
+    azimuth, tilt = camera_angles(num, mu, sigma, generator=generator,
+                                  device=elevation.device)
+    return compose_rotations(azimuth, tilt, elevation)
 
 
 # ----------------------------------------------------------- estimators --
@@ -364,14 +379,10 @@ class ElePose(_ElePoseBase):
         the batch it comes in."""
         k = num_rotations or self.num_nll_rotations
         gen = torch.Generator(device=poses.device).manual_seed(self.nll_seed)
-        azimuth = (torch.rand(k, generator=gen, device=poses.device) * 2
-                   - 1) * math.pi
-        if elevation is None:
-            tilt = (torch.rand(k, generator=gen, device=poses.device) * 2
-                    - 1) * self.fixed_elevation_range
-        else:
-            tilt = self.elevation_mean + self.elevation_std * torch.randn(
-                k, generator=gen, device=poses.device)
+        learnt = elevation is not None
+        azimuth, tilt = camera_angles(
+            k, self.elevation_mean if learnt else None, self.elevation_std,
+            self.fixed_elevation_range, gen, poses.device)
         n = len(poses)
         per_chunk = max(1, max_chunk // max(n, 1))
         total = poses.new_zeros(n)
