@@ -367,7 +367,8 @@ def test_benchmark_fast_batches_match_the_pipeline(videos):
     model = build()
     data = batch(model, ds, idx, training=True)
     torch.testing.assert_close(got['inputs'], data['inputs'])
-    fields = model.fields(data['data_samples'], data['inputs'], 'loss')
+    fields = model.fields(data['data_samples'], data['inputs'],
+                          targets=True)
     for key, value in fields.items():
         torch.testing.assert_close(got[key], value, atol=1e-5, rtol=1e-5,
                                    msg=key)

@@ -94,3 +94,17 @@ def test_head_predict_decodes_through_its_codec():
     expected[0] = 0  # root-relative: the codec zeroes the root
     np.testing.assert_allclose(samples[0].pred_keypoints_3d, expected)
     assert head.num_keypoints == 17 and head.skeleton is H36M
+
+
+def test_the_model_skeleton_reaches_its_head():
+    init_default_scope('pose3d_toolbox')
+    model = MODELS.build(dict(
+        type='PoseLifter', skeleton='mpi_inf_3dhp',
+        backbone=dict(type='ResidualMLP', in_channels=34, width=8),
+        head=dict(type='AbsPoseHead', in_channels=8,
+                  codec=dict(type='AbsPoseCodec'))))
+    assert model.head.skeleton.name == 'mpi_inf_3dhp'
+    assert model.head.root_index == 14  # MPI-INF-3DHP's pelvis
+    x = torch.zeros(1, 1, 17, 2)
+    x[0, 0, 2, 0] = 1.0  # right shoulder at x = 1 -> left shoulder at -1
+    assert model.flip_input(x)[0, 0, 5, 0] == -1.0

@@ -302,7 +302,7 @@ def step_losses(model, b, baseline: bool, augment: bool):
             pred, b['lifting_target'], b['target_weight']))
     if augment != model.length_augmentation:
         raise ValueError('augmentation switch differs from the model')
-    return model.run(b['inputs'], b, 'loss')
+    return model.head.loss(model.features(b['inputs'], b, augment), b)
 
 
 def predict(model, b, baseline: bool) -> np.ndarray:
@@ -310,7 +310,7 @@ def predict(model, b, baseline: bool) -> np.ndarray:
     if baseline:
         out = model.head(model.backbone(b['inputs']))
     else:
-        out = model.run(b['inputs'], b, 'tensor')
+        out = model.head(model.features(b['inputs'], b))
     out = out.detach().numpy()
     return model.head.codec.decode(out, [{}] * len(out))['keypoints_3d']
 
@@ -352,8 +352,8 @@ def train_and_eval(name, cfg, train_set, test_set, args, baseline, augment):
             preds.append(predict(model, b, baseline))
             gts.append(b['lifting_target'].numpy() * test_set.scale)
             if not baseline:
-                lengths = model.run(b['inputs'], b,
-                                    'outputs')['length_out']['lengths']
+                lengths = model.features(
+                    b['inputs'], b)['length_out']['lengths']
                 length_err.append(((lengths - b['bone_lengths']).abs() *
                                    test_set.scale).mean(1).numpy())
     pred, gt = np.concatenate(preds), np.concatenate(gts)

@@ -54,6 +54,11 @@ class Anatomy3D(BasePoseEstimator):
         head.setdefault('num_stages', self.direction_net.num_stages)
         head.setdefault('channels', self.direction_net.channels)
         self.head = MODELS.build(head)
+        if self.head.skeleton.name != self.skeleton.name:
+            raise ValueError(f'Anatomy3D: the head\'s codec uses skeleton '
+                             f'{self.head.skeleton.name!r}, the model '
+                             f'{self.skeleton.name!r}; set the same name in '
+                             'model.skeleton and model.head.codec.skeleton')
         if length_augmentation and self.length_net.attention is None:
             raise ValueError('Anatomy3D: length_augmentation trains the '
                              'bone-length attention; set '
@@ -77,16 +82,18 @@ class Anatomy3D(BasePoseEstimator):
                   out.items()}]
         return split[0], split[1]
 
-    def fields(self, data_samples, like: torch.Tensor, mode: str
+    def fields(self, data_samples, like: torch.Tensor, targets: bool = False
                ) -> Dict[str, torch.Tensor]:
-        """The per-sample fields ``mode`` needs, stacked into tensors."""
+        """The per-sample inputs of :meth:`features` (and, with ``targets``,
+        the training targets and augmented frames), stacked into tensors
+        with ``like``'s dtype and device."""
         if data_samples is None:
             raise ValueError('Anatomy3D needs the data samples: they carry '
                              'the random frames of the bone-length network')
         keys = [LENGTH_INPUT]
         if self.direction_net.score_fusion:
             keys.append(LIFTING_VISIBILITY)
-        if mode == 'loss':
+        if targets:
             keys += [BONE_DIRECTIONS, BONE_LENGTHS, LENGTH_TARGET,
                      LIFTING_TARGET]
             if self.length_augmentation:
@@ -101,53 +108,46 @@ class Anatomy3D(BasePoseEstimator):
                     keys.append(AUG_LENGTH_TARGET)
         return {k: stack_field(data_samples, k, like) for k in keys}
 
-    def run(self, inputs: torch.Tensor, fields: Dict[str, torch.Tensor],
-            mode: str = 'tensor'):
-        """The model on stacked tensors (what :meth:`forward` calls after
-        :meth:`fields`; fast paths such as the benchmark call it directly).
+    def features(self, inputs: torch.Tensor, fields: Dict[str, torch.Tensor],
+                 augmented: bool = False) -> Dict:
+        """The head's ``feats`` from stacked tensors (what every mode calls
+        after :meth:`fields`; fast paths such as the benchmark call it, and
+        the head, directly).
 
         Args:
             inputs: ``(N, d, J, 2)`` normalised 2D window.
             fields: ``length_input`` ``(N, l, J, 2)``; with score fusion
-                ``lifting_visibility`` ``(N, d, J)``; for ``'loss'`` also
-                ``bone_directions``, ``bone_lengths``, ``length_target``,
-                ``lifting_target`` and, with augmentation,
-                ``aug_length_input``, ``aug_bone_lengths`` (and
-                ``aug_length_target`` with the head's
-                ``augmented_joints_loss``).
-            mode: ``'loss'`` (dict of losses), ``'tensor'`` (joints ``(N, J,
-                3)`` in the codec's target space) or ``'outputs'`` (the
-                head's ``feats``: the directions list and the length
-                network's output dicts).
+                ``lifting_visibility`` ``(N, d, J)``; ``augmented`` needs
+                ``aug_length_input``.
+            augmented: also run the length network on the augmented random
+                frames (training with ``length_augmentation``).
+
+        Returns:
+            ``directions`` (every sub-network's ``(N, B, 3)``), ``length_out``
+            (the length network's output dict) and, when ``augmented``,
+            ``aug_length_out``.
         """
         vis = (fields[LIFTING_VISIBILITY] if self.direction_net.score_fusion
                else None)
-        directions = self.direction_net(inputs, vis)
-        augmented = mode == 'loss' and self.length_augmentation
-        length_out, aug_out = self._lengths(
+        feats = dict(directions=self.direction_net(inputs, vis))
+        feats['length_out'], aug_out = self._lengths(
             fields[LENGTH_INPUT],
             fields[AUG_LENGTH_INPUT] if augmented else None)
-        feats = dict(directions=directions, length_out=length_out)
         if aug_out is not None:
             feats['aug_length_out'] = aug_out
-        if mode == 'tensor':
-            return self.head(feats)
-        if mode == 'outputs':
-            return feats
-        if mode != 'loss':
-            raise ValueError(f"Anatomy3D.run: mode must be 'loss', "
-                             f"'outputs' or 'tensor', got {mode!r}")
-        return self.head.loss(feats, fields)
+        return feats
 
     def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
-        return self.run(inputs, self.fields(data_samples, inputs, 'loss'),
-                        'loss')
+        """Eq. 7 (:meth:`Anatomy3DHead.loss`); the stacked fields carry the
+        targets."""
+        fields = self.fields(data_samples, inputs, targets=True)
+        return self.head.loss(
+            self.features(inputs, fields, self.length_augmentation), fields)
 
     def predict(self, inputs, data_samples) -> List:
-        feats = self.run(inputs, self.fields(data_samples, inputs,
-                                             'predict'), 'outputs')
-        return self.head.predict(feats, data_samples)
+        fields = self.fields(data_samples, inputs)
+        return self.head.predict(self.features(inputs, fields), data_samples)
 
     def _forward(self, inputs, data_samples=None) -> torch.Tensor:
-        return self.run(inputs, self.fields(data_samples, inputs, 'tensor'),
-                        'tensor')
+        fields = self.fields(data_samples, inputs)
+        return self.head(self.features(inputs, fields))

@@ -80,7 +80,8 @@ class BasePoseEstimator(BaseModel, metaclass=ABCMeta):
 class ComposedPoseEstimator(BasePoseEstimator):
     """backbone -> (neck) -> head, each a registered module config.
 
-    A head config without ``in_channels`` gets the backbone's
+    The head gets the model's ``skeleton`` unless its config names one; a
+    head config without ``in_channels`` gets the backbone's
     ``feat_channels`` (when there is no neck), so changing a ResNet's depth
     is one override. Subclasses say how an input and an output are mirrored
     (:meth:`flip_input`, :meth:`flip_output`) for the flip test.
@@ -100,6 +101,7 @@ class ComposedPoseEstimator(BasePoseEstimator):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck else None
         head = dict(head)
+        head.setdefault('skeleton', self.skeleton)
         if head.get('in_channels') is None and neck is None and hasattr(
                 self.backbone, 'feat_channels'):
             head['in_channels'] = self.backbone.feat_channels
