@@ -26,7 +26,7 @@ from mmengine.dataset import BaseDataset
 
 from pose3d_toolbox.registry import DATASETS
 from pose3d_toolbox.skeletons import get_skeleton
-from .base_lifting import check_file
+from .file_readers import check_file
 
 
 def map_joints(keypoints: np.ndarray, valid: np.ndarray, source: str,
