@@ -28,24 +28,16 @@ projection of the 3D pose mirrored in camera space (``x -> -x``), so 2D and
 The camera's extrinsics are left as they are (only intrinsics stay valid).
 """
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence, Union
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from pose3d_toolbox.registry import TRANSFORMS
-from pose3d_toolbox.skeletons import get_skeleton
+from pose3d_toolbox.skeletons import Skeleton
 from ..synthetic.render import bbox_from_keypoints, crop_matrix
-from .lifting import flip_lifting_sample
-
-#: meta keys image models pack (PackPoseInputs(meta_keys=...)): decoding
-#: and metrics need the crop geometry.
-TOPDOWN_META_KEYS = ('img_path', 'subject', 'action', 'camera_id', 'camera',
-                     'frame', 'sample_idx', 'skeleton', 'root_index',
-                     'crop_matrix', 'bbox_center', 'bbox_scale', 'flipped',
-                     'input_size')
-
+from .lifting import flip_lifting_sample, sample_skeleton
 
 def _to3x3(matrix) -> np.ndarray:
     return np.vstack([np.asarray(matrix, np.float64).reshape(2, 3),
@@ -124,11 +116,12 @@ class RandomFlip(BaseTransform):
 
     Args:
         prob: flip probability.
-        skeleton: skeleton name for the joint swap; defaults to the
-            sample's ``skeleton``.
+        skeleton: the skeleton (a name or a ``Skeleton``) whose left and
+            right joints swap; defaults to the sample's ``skeleton``.
     """
 
-    def __init__(self, prob: float = 0.5, skeleton: Optional[str] = None):
+    def __init__(self, prob: float = 0.5,
+                 skeleton: Union[None, str, Skeleton] = None):
         self.prob, self.skeleton = float(prob), skeleton
 
     @staticmethod
@@ -147,8 +140,7 @@ class RandomFlip(BaseTransform):
 
     def flip(self, results: Dict) -> Dict:
         """Apply the flip unconditionally."""
-        name = self.skeleton or results.get('skeleton', 'h36m')
-        perm = get_skeleton(name).flip_indices
+        perm = sample_skeleton(results, self.skeleton).flip_indices
         u0 = self.flip_axis(results)
         flip_lifting_sample(results, perm, axis=u0)
         if results.get('bbox_center') is not None:
