@@ -32,7 +32,7 @@ def test_hemlets_has_18_joints_and_14_parts():
     assert HEMLETS.evaluated_joints == tuple(range(17))
     assert H36M.evaluated_joints == tuple(range(17))
     with pytest.raises(KeyError, match="'h36m' defines no body parts"):
-        H36M.parts
+        _ = H36M.parts
 
 
 def test_head_index_is_the_head_joint():
