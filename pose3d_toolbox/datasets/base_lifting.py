@@ -49,7 +49,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.dataset.base_dataset import force_full_init
 
 from ..registry import DATASETS
-from ..skeletons import get_skeleton
+from ..skeletons import Skeleton, get_skeleton
 from ..utils.camera import validate_camera
 
 #: Keys of the dict returned by :meth:`BaseLiftingDataset.get_data_info`.
@@ -115,9 +115,9 @@ class BaseLiftingDataset(BaseDataset):
             the whole dataset (deterministic), for quick runs.
         max_samples: keep at most this many targets (evenly spread), applied
             after ``subset_frac``.
-        skeleton: skeleton name (see
-            :func:`pose3d_toolbox.skeletons.get_skeleton`); ``J`` of every
-            video must match it.
+        skeleton: the videos' skeleton, a name or a
+            :class:`~pose3d_toolbox.skeletons.Skeleton`; ``J`` of every
+            video must match it. Samples carry its name.
         videos: list of video dicts used instead of :meth:`load_videos`
             (in-memory data, tests).
         ann_file, metainfo, data_root, data_prefix, indices, pipeline,
@@ -152,7 +152,7 @@ class BaseLiftingDataset(BaseDataset):
                  random_frames_seed: int = 0,
                  subset_frac: float = 1.0,
                  max_samples: Optional[int] = None,
-                 skeleton: str = 'h36m',
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  videos: Optional[List[dict]] = None,
                  ann_file: str = '',
                  metainfo: Optional[dict] = None,

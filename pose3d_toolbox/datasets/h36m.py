@@ -38,10 +38,6 @@ H36M_ACTIONS = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning',
 # WalkingDog where the other subjects say Photo and WalkDog).
 _ACTION_ALIASES = {'TakingPhoto': 'Photo', 'WalkingDog': 'WalkDog'}
 
-H36M_TRAIN_SUBJECTS = ('S1', 'S5', 'S6', 'S7', 'S8')
-H36M_TEST_SUBJECTS = ('S9', 'S11')
-H36M_CAMERA_IDS = ('54138969', '55011271', '58860488', '60457274')
-
 _SUBACTION = re.compile(r'^(.*?)[ _]?(\d+)$')
 
 

@@ -74,13 +74,16 @@ class RandomFlipLifting(BaseTransform):
 
     def __init__(self, prob: float = 0.5,
                  skeleton: Union[None, str, Skeleton] = None):
-        self.prob = prob
-        self.skeleton = skeleton
+        self.prob, self.skeleton = float(prob), skeleton
+
+    def flip(self, results: Dict) -> Dict:
+        """Apply the flip unconditionally."""
+        return flip_lifting_sample(
+            results, sample_skeleton(results, self.skeleton).flip_indices)
 
     def transform(self, results: Dict) -> Dict:
         if np.random.rand() < self.prob:
-            results = flip_lifting_sample(
-                results, sample_skeleton(results, self.skeleton).flip_indices)
+            results = self.flip(results)
         return results
 
 

@@ -28,16 +28,15 @@ projection of the 3D pose mirrored in camera space (``x -> -x``), so 2D and
 The camera's extrinsics are left as they are (only intrinsics stay valid).
 """
 import os.path as osp
-from typing import Dict, Sequence, Union
+from typing import Dict, Sequence
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from pose3d_toolbox.registry import TRANSFORMS
-from pose3d_toolbox.skeletons import Skeleton
 from ..synthetic.render import bbox_from_keypoints, crop_matrix
-from .lifting import flip_lifting_sample, sample_skeleton
+from .lifting import RandomFlipLifting, flip_lifting_sample, sample_skeleton
 
 def _to3x3(matrix) -> np.ndarray:
     return np.vstack([np.asarray(matrix, np.float64).reshape(2, 3),
@@ -104,25 +103,18 @@ class BBoxFromKeypoints(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomFlip(BaseTransform):
-    """Mirror the sample horizontally with probability ``prob``.
+class RandomFlip(RandomFlipLifting):
+    """Mirror an image sample horizontally with probability ``prob``.
 
     Keypoints and camera go through :func:`flip_lifting_sample` about
     ``u0`` (see the module docstring): image-frame 2D ``u -> 2 u0 - u``,
     ``keypoints_3d`` ``x -> -x``, left and right joints swap in every
     per-joint array; ``bbox_center`` is mirrored too.
     ``crop_matrix`` absorbs the mirror, so :class:`TopdownAffine` warps the
-    mirrored view out of the unchanged ``img``.
+    mirrored view out of the unchanged ``img``. Sets ``flipped``.
 
-    Args:
-        prob: flip probability.
-        skeleton: the skeleton (a name or a ``Skeleton``) whose left and
-            right joints swap; defaults to the sample's ``skeleton``.
+    Args: as :class:`RandomFlipLifting` (``prob``, ``skeleton``).
     """
-
-    def __init__(self, prob: float = 0.5,
-                 skeleton: Union[None, str, Skeleton] = None):
-        self.prob, self.skeleton = float(prob), skeleton
 
     @staticmethod
     def flip_axis(results: Dict) -> float:
@@ -157,9 +149,7 @@ class RandomFlip(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         results.setdefault('flipped', False)
-        if np.random.rand() < self.prob:
-            results = self.flip(results)
-        return results
+        return super().transform(results)
 
 
 @TRANSFORMS.register_module()
