@@ -19,13 +19,13 @@ unlabelled. ``target_skeleton=None`` keeps the dataset's own joints.
 """
 import json
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from pose3d_toolbox.registry import DATASETS
-from pose3d_toolbox.skeletons import get_skeleton
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 from .file_readers import check_file
 
 
@@ -55,9 +55,10 @@ class _Image2DDataset(BaseDataset):
 
     def __init__(self, ann_file: str = '', data_root: str = '',
                  data_prefix: dict = dict(img=''),
-                 target_skeleton: Optional[str] = 'h36m',
+                 target_skeleton: Union[None, str, Skeleton] = 'h36m',
                  bbox_padding: float = 1.25, **kwargs):
-        self.target_skeleton = target_skeleton
+        self.target_skeleton = (None if target_skeleton is None else
+                                get_skeleton(target_skeleton).name)
         self.bbox_padding = float(bbox_padding)
         skeleton = get_skeleton(target_skeleton or self.source_skeleton)
         self.skeleton = skeleton
