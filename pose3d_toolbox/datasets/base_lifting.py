@@ -64,6 +64,21 @@ RANDOM_FRAME_KEYS = ('random_keypoints_2d', 'random_keypoints_3d',
                      'random_visibility', 'random_frames')
 
 
+def add_skeleton_metainfo(metainfo: dict, skeleton: Skeleton) -> None:
+    """Add the skeleton's ``skeleton`` (name), ``num_joints``, ``root_index``
+    and ``joint_names`` to a dataset's metainfo, keeping keys already set.
+
+    Set after ``BaseDataset.__init__``, not through its ``metainfo``
+    argument: mmengine would try to read a string value (the skeleton name)
+    as a file.
+    """
+    for key, value in (('skeleton', skeleton.name),
+                       ('num_joints', skeleton.num_joints),
+                       ('root_index', skeleton.root_index),
+                       ('joint_names', skeleton.joint_names)):
+        metainfo.setdefault(key, value)
+
+
 def _readonly(arr: np.ndarray) -> np.ndarray:
     arr.flags.writeable = False
     return arr
@@ -204,13 +219,7 @@ class BaseLiftingDataset(BaseDataset):
             data_prefix=dict(data_prefix), filter_cfg=filter_cfg,
             indices=indices, serialize_data=False, pipeline=pipeline,
             test_mode=test_mode, lazy_init=lazy_init, max_refetch=max_refetch)
-        # Set here, not through `metainfo`: mmengine would try to read a
-        # string value (the skeleton name) as a file.
-        for key, value in (('skeleton', self.skeleton.name),
-                           ('num_joints', self.skeleton.num_joints),
-                           ('root_index', self.skeleton.root_index),
-                           ('joint_names', self.skeleton.joint_names)):
-            self._metainfo.setdefault(key, value)
+        add_skeleton_metainfo(self._metainfo, self.skeleton)
 
     # ------------------------------------------------------------------ hook
     def load_videos(self) -> List[dict]:

@@ -26,6 +26,7 @@ from mmengine.dataset import BaseDataset
 
 from pose3d_toolbox.registry import DATASETS
 from pose3d_toolbox.skeletons import Skeleton, get_skeleton
+from .base_lifting import add_skeleton_metainfo
 from .file_readers import check_file
 
 
@@ -64,11 +65,7 @@ class _Image2DDataset(BaseDataset):
         self.skeleton = skeleton
         super().__init__(ann_file=ann_file, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
-        for key, value in (('skeleton', skeleton.name),
-                           ('num_joints', skeleton.num_joints),
-                           ('root_index', skeleton.root_index),
-                           ('joint_names', skeleton.joint_names)):
-            self._metainfo.setdefault(key, value)
+        add_skeleton_metainfo(self._metainfo, skeleton)
 
     def _sample(self, img_path, center, scale, keypoints, valid, **extra):
         kp, ok = map_joints(np.asarray(keypoints, np.float32),
