@@ -11,8 +11,8 @@ width = 1024
 # The published lambda = 10^3 starves the depth term at this budget
 # (MRPE 2113 vs 595 mm with lambda = 1 after 1500 iterations); the
 # depth_offset starts the canonical depth near its mean (6.1 here).
-codec = dict(type='AbsPoseCodec', num_keypoints={{_base_.num_keypoints}},
-             depth='canonical', f0=1000.0, depth_offset=5.0)
+codec = dict(type='AbsPoseCodec', skeleton='h36m', depth='canonical',
+             f0=1000.0, depth_offset=5.0)
 model = dict(backbone=dict(width=width),
              head=dict(in_channels=width, codec=codec,
                        loss=dict(pose_weight=1.0)))

@@ -7,7 +7,7 @@ _base_ = ['./_base_/default_runtime.py', './_base_/datasets/cmu_lifting.py',
 max_epochs = 10
 # mean root-to-head distance (px) of the training 2D poses on this rig
 # (codecs.mean_head_distance; tests/test_models/test_elepose.py checks it)
-codec = dict(type='ElePoseCodec', num_keypoints=17, head_distance=108.05)
+codec = dict(type='ElePoseCodec', skeleton='h36m', head_distance=108.05)
 model = dict(codec=codec)
 # the sizes of stage 2 (configs/elepose_cmu.py) sit here with the flow's
 lifter = dict(width=256)

@@ -17,8 +17,7 @@ batch_size = 16
 cache_dir = 'data/cache/cmu_image'
 
 codec = dict(type='GaussianHeatmapCodec', input_size=input_size,
-             heatmap_size=heatmap_size, sigma=sigma,
-             num_keypoints={{_base_.num_keypoints}})
+             heatmap_size=heatmap_size, sigma=sigma, skeleton='h36m')
 model = dict(backbone=dict(depth=depth),
              head=dict(codec=codec, deconv_channels=deconv_channels))
 train_pipeline = [

@@ -61,6 +61,27 @@ class Skeleton:
         return self.parents.index(-1)
 
     @property
+    def head_index(self) -> int:
+        """The ``'head'`` joint (ElePose's root-to-head scale)."""
+        return self.index('head')
+
+    @property
+    def parts(self) -> Tuple[Tuple[int, int], ...]:
+        """HEMlets' body parts, ``(parent, child)`` joint pairs
+        (``extras['hemlets_parts']``, e.g. of ``'hemlets'``)."""
+        if 'hemlets_parts' not in self.extras:
+            raise KeyError(f'skeleton {self.name!r} defines no body parts '
+                           "(extras['hemlets_parts']); use 'hemlets'")
+        return tuple(self.extras['hemlets_parts'])
+
+    @property
+    def evaluated_joints(self) -> Tuple[int, ...]:
+        """Joints that metrics score (``extras['evaluated_joints']``; all
+        by default): ``'hemlets'`` scores the 17 Human3.6M joints."""
+        return tuple(self.extras.get('evaluated_joints',
+                                     range(self.num_joints)))
+
+    @property
     def bones(self) -> List[Tuple[int, int]]:
         """``J - 1`` (child, parent) pairs in joint order."""
         return [(c, p) for c, p in enumerate(self.parents) if p >= 0]

@@ -25,9 +25,20 @@ def test_flip_indices_is_an_involution():
 
 def test_hemlets_has_18_joints_and_14_parts():
     assert HEMLETS.num_joints == 18
-    parts = HEMLETS.extras['hemlets_parts']
+    parts = HEMLETS.parts
     assert len(parts) == 14 and len(set(parts)) == 14
     assert all(0 <= p < 18 and 0 <= c < 18 for p, c in parts)
+    assert (17, 11) in parts and (17, 14) in parts  # the shoulder midpoint
+    assert HEMLETS.evaluated_joints == tuple(range(17))
+    assert H36M.evaluated_joints == tuple(range(17))
+    with pytest.raises(KeyError, match="'h36m' defines no body parts"):
+        _ = H36M.parts
+
+
+def test_head_index_is_the_head_joint():
+    assert H36M.head_index == 10 and HEMLETS.head_index == 10
+    assert MPI_INF_3DHP.head_index == 16
+    assert MPI_INF_3DHP.joint_names[MPI_INF_3DHP.head_index] == 'head'
 
 
 def test_mpi_inf_3dhp_root_and_order():
@@ -46,3 +57,4 @@ def test_bad_skeletons_raise():
     with pytest.raises(KeyError, match='known'):
         get_skeleton('nope')
     assert get_skeleton('h36m') is H36M
+    assert get_skeleton(HEMLETS) is HEMLETS

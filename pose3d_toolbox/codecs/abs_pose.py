@@ -1,10 +1,11 @@
 """Codec of AbsPoseLifter (Chang et al.): canonical root depth plus a
 root-relative pose, decoded to an absolute camera-space pose."""
-from typing import Dict, List
+from typing import Dict, List, Union
 
 import numpy as np
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
+from pose3d_toolbox.skeletons import Skeleton
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 
@@ -66,22 +67,20 @@ class AbsPoseCodec(BaseKeypointCodec):
     ``alpha = f0``.
 
     Args:
-        num_keypoints: ``J``.
-        root_index: index of the root joint.
+        skeleton: the joints (a name or a ``Skeleton``): ``J`` and the root.
         depth: ``'canonical'`` or ``'absolute'``.
         f0: reference focal length in pixels.
         depth_offset: subtracted from the depth target (metres).
     """
     decodes_absolute = True
 
-    def __init__(self, num_keypoints: int = 17, root_index: int = 0,
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
                  depth: str = 'canonical', f0: float = 1000.0,
                  depth_offset: float = 0.0):
         if depth not in ('canonical', 'absolute'):
             raise ValueError(f"AbsPoseCodec: depth must be 'canonical' or "
                              f"'absolute', got {depth!r}")
-        self.num_keypoints = num_keypoints
-        self.root_index = root_index
+        super().__init__(skeleton)
         self.depth = depth
         self.f0 = float(f0)
         self.depth_offset = float(depth_offset)

@@ -4,9 +4,11 @@ A codec owns every normalisation of inputs and targets and its inverse;
 nothing else in the toolbox re-implements them.
 """
 from abc import ABCMeta, abstractmethod
-from typing import Dict, List
+from typing import Dict, List, Union
 
 import numpy as np
+
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 
 # Keys a codec's ``encode`` writes into a sample (shared constants, so that
 # transforms, heads and tests name them once).
@@ -24,11 +26,29 @@ class BaseKeypointCodec(metaclass=ABCMeta):
     ``decode(encode(s)[LIFTING_TARGET][None], [s])['keypoints_3d'][0]``
     returns the target frame's 3D pose: absolute when
     :attr:`decodes_absolute` is true, root-relative otherwise.
+
+    Args:
+        skeleton: the joints of the samples, a
+            :class:`~pose3d_toolbox.skeletons.Skeleton` or its name: it gives
+            the joint count ``J`` (:attr:`num_keypoints`) and the root
+            (:attr:`root_index`).
     """
 
     #: whether :meth:`decode` returns camera-space absolute poses.
     decodes_absolute = False
-    num_keypoints: int
+
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m'):
+        self.skeleton = get_skeleton(skeleton)
+
+    @property
+    def num_keypoints(self) -> int:
+        """``J``, the skeleton's joint count."""
+        return self.skeleton.num_joints
+
+    @property
+    def root_index(self) -> int:
+        """The skeleton's root joint."""
+        return self.skeleton.root_index
 
     def _check(self, array: np.ndarray, name: str) -> None:
         """Raise a clear error for a wrong joint count or NaN/inf values in
@@ -36,8 +56,9 @@ class BaseKeypointCodec(metaclass=ABCMeta):
         if array.shape[-2] != self.num_keypoints:
             raise ValueError(
                 f'{type(self).__name__}: {name} has {array.shape[-2]} joints '
-                f'but the codec is set for num_keypoints='
-                f'{self.num_keypoints}; fix the config or the data')
+                f'but the codec\'s skeleton {self.skeleton.name!r} has '
+                f'{self.num_keypoints}; set the codec\'s skeleton to the '
+                'data\'s (or fix the data)')
         if not np.isfinite(array).all():
             raise ValueError(f'{type(self).__name__}: {name} contains NaN or '
                              'inf values')

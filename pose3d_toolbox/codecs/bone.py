@@ -12,12 +12,12 @@ Functions take ``(..., J, 3)`` joints (numpy or torch) and the skeleton (an
 object or its name).
 """
 from functools import lru_cache
-from typing import Dict, List, Tuple
+from typing import Dict, List, Tuple, Union
 
 import numpy as np
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
-from pose3d_toolbox.skeletons import get_skeleton
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 from .base import LIFTING_TARGET, TARGET_WEIGHT
 from .pose_lifting import PoseLiftingCodec, normalize_screen
 
@@ -46,9 +46,16 @@ def _norm(x):
     return np.linalg.norm(x, axis=-1)
 
 
-@lru_cache(maxsize=None)
 def _bone_tables(skeleton) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(children (B,), parents (B,), path matrix (J, B))`` of a skeleton
+    (an object or its name), cached by its joints and parents."""
     skel = get_skeleton(skeleton)
+    return _cached_bone_tables(skel.name, skel.joint_names, skel.parents)
+
+
+@lru_cache(maxsize=None)
+def _cached_bone_tables(name, joint_names, parents):
+    skel = Skeleton(name, joint_names, parents)
     children = np.array([c for c, _ in skel.bones], dtype=np.int64)
     parents = np.array([p for _, p in skel.bones], dtype=np.int64)
     return children, parents, path_matrix(skel)
@@ -85,7 +92,7 @@ def joint_shift_pairs(skeleton, include_bones: bool = False
 
 def bone_vectors(joints, skeleton):
     """``(..., J, 3)`` joints -> ``(..., B, 3)`` child minus parent."""
-    children, parents, _ = _bone_tables(get_skeleton(skeleton).name)
+    children, parents, _ = _bone_tables(skeleton)
     return joints[..., children, :] - joints[..., parents, :]
 
 
@@ -119,7 +126,7 @@ def bones_to_joints(directions, lengths, skeleton):
     Returns:
         ``(..., J, 3)`` root-relative joints (root at the origin).
     """
-    _, _, paths = _bone_tables(get_skeleton(skeleton).name)
+    _, _, paths = _bone_tables(skeleton)
     vec = directions * lengths[..., None]
     if _is_torch(vec):
         import torch
@@ -154,17 +161,15 @@ class BoneCodec(PoseLiftingCodec):
     Decode: ``(N, J, 3)`` root-relative joints, as :class:`PoseLiftingCodec`.
 
     Args:
-        skeleton: skeleton name; fixes ``num_keypoints`` and ``root_index``.
+        skeleton: the joints (a name or a ``Skeleton``): ``J``, the root and
+            the bones.
         target_scale: metres per network unit.
     """
 
-    def __init__(self, skeleton: str = 'h36m', target_scale: float = 1.0):
-        skel = get_skeleton(skeleton)
-        super().__init__(num_keypoints=skel.num_joints,
-                         root_index=skel.root_index,
-                         target_scale=target_scale)
-        self.skeleton = skel.name
-        self.num_bones = len(skel.bones)
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
+                 target_scale: float = 1.0):
+        super().__init__(skeleton=skeleton, target_scale=target_scale)
+        self.num_bones = len(self.skeleton.bones)
 
     def normalize_input(self, keypoints_2d: np.ndarray, camera: Dict
                         ) -> np.ndarray:

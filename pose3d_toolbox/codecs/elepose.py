@@ -1,9 +1,10 @@
 """Codec of ElePose (Wandt et al., CVPR 2022): head-normalised 2D input."""
-from typing import Dict, List
+from typing import Dict, List, Union
 
 import numpy as np
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 
@@ -12,18 +13,21 @@ from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
 H36M_HEAD_DISTANCE = 145.5329587164913
 
 
-def mean_head_distance(keypoints_2d: np.ndarray, root_index: int = 0,
-                       head_index: int = 10) -> float:
+def mean_head_distance(keypoints_2d: np.ndarray,
+                       skeleton: Union[str, Skeleton] = 'h36m') -> float:
     """Mean root-to-head distance of ``(M, J, 2)`` 2D poses (pixels): the
     ``head_distance`` of :class:`ElePoseCodec`, computed on the training
-    poses."""
+    poses; root and head are the skeleton's ``root_index`` and
+    ``head_index``."""
+    skel = get_skeleton(skeleton)
     kp = np.asarray(keypoints_2d, np.float64)
-    return float(np.linalg.norm(kp[:, head_index] - kp[:, root_index],
-                                axis=-1).mean())
+    return float(np.linalg.norm(kp[:, skel.head_index] -
+                                kp[:, skel.root_index], axis=-1).mean())
 
 
 def normalize_head(keypoints_2d: np.ndarray, head_distance: float,
-                   root_index: int = 0, scale: float = 0.1) -> np.ndarray:
+                   skeleton: Union[str, Skeleton] = 'h36m',
+                   scale: float = 0.1) -> np.ndarray:
     """Centre ``(..., J, 2)`` 2D poses on the root, divide them by the
     dataset's mean root-to-head distance ``head_distance`` and multiply by
     ``scale`` (ElePose Sec. 3; the authors' ``normalize_head``). One divisor
@@ -31,7 +35,8 @@ def normalize_head(keypoints_2d: np.ndarray, head_distance: float,
     the flow learns a density over sizes too, and the perspective projection
     of a lifted pose at depth ``D = 10`` lands in the same space without
     rescaling."""
-    centred = keypoints_2d - keypoints_2d[..., root_index:root_index + 1, :]
+    root = get_skeleton(skeleton).root_index
+    centred = keypoints_2d - keypoints_2d[..., root:root + 1, :]
     return centred / float(head_distance) * scale
 
 
@@ -60,8 +65,7 @@ class ElePoseCodec(BaseKeypointCodec):
     N-MPJPE, PA-MPJPE, N-PCK and CPS do not depend on it.
 
     Args:
-        num_keypoints: ``J``.
-        root_index: root joint.
+        skeleton: the joints (a name or a ``Skeleton``): ``J`` and the root.
         head_distance: the training 2D poses' mean root-to-head distance in
             pixels (:func:`mean_head_distance`); the default is the authors'
             Human3.6M value. Test poses are divided by the same number.
@@ -69,7 +73,7 @@ class ElePoseCodec(BaseKeypointCodec):
         metres_per_unit: metres per lifter unit, for decoding.
     """
 
-    def __init__(self, num_keypoints: int = 17, root_index: int = 0,
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
                  head_distance: float = H36M_HEAD_DISTANCE,
                  scale: float = 0.1, metres_per_unit: float = 0.7):
         if not head_distance > 0:
@@ -77,8 +81,7 @@ class ElePoseCodec(BaseKeypointCodec):
                              'positive mean root-to-head distance (pixels) of '
                              f'the training 2D poses, got {head_distance!r}; '
                              'compute it with codecs.mean_head_distance')
-        self.num_keypoints = num_keypoints
-        self.root_index = root_index
+        super().__init__(skeleton)
         self.head_distance = float(head_distance)
         self.scale = float(scale)
         self.metres_per_unit = float(metres_per_unit)
@@ -89,7 +92,7 @@ class ElePoseCodec(BaseKeypointCodec):
                                                     sample['target_index'])
         return {
             LIFTING_INPUT: normalize_head(kp2d, self.head_distance,
-                                          self.root_index,
+                                          self.skeleton,
                                           self.scale).astype(np.float32),
             LIFTING_TARGET: target / self.metres_per_unit,
             TARGET_WEIGHT: weight,

@@ -12,12 +12,13 @@ toolbox):
   are half a pixel in from the same edge), so mirroring the input mirrors
   the heatmaps exactly (flip test needs no shift).
 """
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
 from pose3d_toolbox.geometry import apply_affine, invert_affine
 from pose3d_toolbox.registry import KEYPOINT_CODECS
+from pose3d_toolbox.skeletons import Skeleton
 from .base import TARGET_WEIGHT, BaseKeypointCodec
 
 HEATMAPS = 'heatmaps'
@@ -102,8 +103,7 @@ class GaussianHeatmapCodec(BaseKeypointCodec):
         input_size: ``(W, H)`` of the network input.
         heatmap_size: ``(w, h)`` of the heatmaps.
         sigma: Gaussian standard deviation in heatmap pixels.
-        num_keypoints: ``J``.
-        root_index: root joint (for the shared codec interface).
+        skeleton: the joints (a name or a ``Skeleton``): ``J`` heatmaps.
     """
 
     #: what ``tests/test_codecs/test_roundtrip.py`` feeds this codec: a
@@ -114,7 +114,8 @@ class GaussianHeatmapCodec(BaseKeypointCodec):
 
     def __init__(self, input_size: Sequence[int] = (256, 256),
                  heatmap_size: Sequence[int] = (64, 64), sigma: float = 2.0,
-                 num_keypoints: int = 17, root_index: int = 0):
+                 skeleton: Union[str, Skeleton] = 'h36m'):
+        super().__init__(skeleton)
         self.input_size = tuple(int(s) for s in input_size)
         self.heatmap_size = tuple(int(s) for s in heatmap_size)
         if len(self.input_size) != 2 or len(self.heatmap_size) != 2:
@@ -122,8 +123,6 @@ class GaussianHeatmapCodec(BaseKeypointCodec):
                              'heatmap_size must be (W, H) pairs, got '
                              f'{input_size!r}, {heatmap_size!r}')
         self.sigma = float(sigma)
-        self.num_keypoints = int(num_keypoints)
-        self.root_index = int(root_index)
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
         if 'keypoints_2d_crop' not in sample:

@@ -1,9 +1,10 @@
 """Codec of 2D->3D lifters that predict a root-relative pose."""
-from typing import Dict, List
+from typing import Dict, List, Union
 
 import numpy as np
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
+from pose3d_toolbox.skeletons import Skeleton
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 
@@ -41,15 +42,13 @@ class PoseLiftingCodec(BaseKeypointCodec):
     needs no statistics file and is exact to invert.
 
     Args:
-        num_keypoints: ``J``.
-        root_index: index of the root joint.
+        skeleton: the joints (a name or a ``Skeleton``): ``J`` and the root.
         target_scale: metres per network unit of the target.
     """
 
-    def __init__(self, num_keypoints: int = 17, root_index: int = 0,
+    def __init__(self, skeleton: Union[str, Skeleton] = 'h36m',
                  target_scale: float = 1.0):
-        self.num_keypoints = num_keypoints
-        self.root_index = root_index
+        super().__init__(skeleton)
         self.target_scale = float(target_scale)
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:

@@ -42,18 +42,15 @@ Example:
 """
 import copy
 import os.path as osp
-import pickle
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.dataset.base_dataset import force_full_init
 
 from ..registry import DATASETS
-from ..skeletons import get_skeleton
+from ..skeletons import Skeleton, get_skeleton
 from ..utils.camera import validate_camera
-
-PREPARE_HINT = "see 'Preparing datasets' in README.md"
 
 #: Keys of the dict returned by :meth:`BaseLiftingDataset.get_data_info`.
 SAMPLE_KEYS = ('keypoints_2d', 'keypoints_3d', 'visibility', 'target_index',
@@ -67,204 +64,19 @@ RANDOM_FRAME_KEYS = ('random_keypoints_2d', 'random_keypoints_3d',
                      'random_visibility', 'random_frames')
 
 
-def dataset_file_error(path: str, problem: str, key=None,
-                       error: type = ValueError) -> Exception:
-    """Build the error raised for a missing or malformed dataset file.
+def add_skeleton_metainfo(metainfo: dict, skeleton: Skeleton) -> None:
+    """Add the skeleton's ``skeleton`` (name), ``num_joints``, ``root_index``
+    and ``joint_names`` to a dataset's metainfo, keeping keys already set.
 
-    The message names the file, the offending key (if any) and where the
-    preparation of the file is explained.
+    Set after ``BaseDataset.__init__``, not through its ``metainfo``
+    argument: mmengine would try to read a string value (the skeleton name)
+    as a file.
     """
-    where = f' (key {key!r})' if key is not None else ''
-    return error(f'{path}{where}: {problem}; {PREPARE_HINT}')
-
-
-def check_file(path: str, what: str) -> str:
-    """Raise a :class:`FileNotFoundError` naming ``path`` unless it exists."""
-    if not path or not osp.isfile(path):
-        raise dataset_file_error(path, f'{what} not found',
-                                 error=FileNotFoundError)
-    return path
-
-
-def load_npz_annotation(path: str, num_joints: int,
-                        required: Sequence[str] = ('imgname', 'part', 'S')
-                        ) -> Dict[str, np.ndarray]:
-    """Load and check an annotation ``.npz`` in MMPose's lifting schema.
-
-    The schema (written by MMPose's ``preprocess_h36m.py`` and
-    ``preprocess_mpi_inf_3dhp.py``), ``N`` rows, one per frame and camera:
-
-    - ``imgname``: ``(N,)`` str, image path relative to the image folder.
-    - ``part``: ``(N, J, 3)`` 2D pixels + visibility (``(N, J, 2)`` accepted).
-    - ``S``: ``(N, J, 4)`` 3D camera coordinates in metres + visibility
-      (``(N, J, 3)`` accepted).
-    - ``center`` ``(N, 2)`` and ``scale`` ``(N,)``: the bounding box, unused
-      by lifting; checked for the row count when present.
-
-    Returns a dict of the arrays found. Raises ``FileNotFoundError`` /
-    ``ValueError`` naming the file and the key.
-    """
-    check_file(path, 'annotation file')
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - any unreadable file
-        raise dataset_file_error(
-            path, f'cannot be read as .npz ({e})') from e
-    with npz:
-        for key in required:
-            if key not in npz.files:
-                raise dataset_file_error(
-                    path, f'key is missing (found {sorted(npz.files)})', key)
-        try:
-            out = {k: npz[k] for k in npz.files
-                   if k in ('imgname', 'part', 'S', 'center', 'scale')}
-        except Exception as e:  # noqa: BLE001
-            raise dataset_file_error(path, f'cannot be read ({e})') from e
-    n = len(out['imgname'])
-    if out['imgname'].ndim != 1:
-        raise dataset_file_error(
-            path, f'expected shape (N,), got {out["imgname"].shape}',
-            'imgname')
-    expected = dict(part=((num_joints, 2), (num_joints, 3)),
-                    S=((num_joints, 3), (num_joints, 4)),
-                    center=((2, ), ), scale=((), ))
-    for key, tails in expected.items():
-        if key not in out:
-            continue
-        arr = out[key]
-        if arr.shape[:1] != (n, ) or arr.shape[1:] not in tails:
-            want = ' or '.join(str((n, ) + t) for t in tails)
-            raise dataset_file_error(
-                path, f'expected shape {want} (N = {n} rows of imgname), '
-                f'got {arr.shape}', key)
-    return out
-
-
-def load_camera_file(path: str) -> dict:
-    """Load a camera ``.pkl`` (a dict keyed by camera key)."""
-    check_file(path, 'camera file')
-    try:
-        with open(path, 'rb') as f:
-            cameras = pickle.load(f)
-    except Exception as e:  # noqa: BLE001
-        raise dataset_file_error(path,
-                                 f'cannot be unpickled ({e})') from e
-    if not isinstance(cameras, dict):
-        raise dataset_file_error(
-            path, f'expected a dict of cameras, got {type(cameras).__name__}')
-    return cameras
-
-
-def checked_camera(cameras: dict, key, path: str, user: str = '',
-                   convert: Optional[Callable[[dict], dict]] = None) -> dict:
-    """``cameras[key]`` validated, or an error naming the file and the key.
-
-    ``convert`` maps the stored dict to the toolbox convention before the
-    check (e.g. another dataset's extrinsics convention).
-    """
-    if key not in cameras:
-        some = ', '.join(repr(k) for k in list(cameras)[:4])
-        raise dataset_file_error(
-            path, f'no camera for this key{user} (keys look like {some})',
-            key)
-    camera = cameras[key]
-    if not isinstance(camera, dict):
-        raise dataset_file_error(
-            path, f'expected a camera dict, got {type(camera).__name__}',
-            key)
-    try:
-        if convert is not None:
-            camera = convert(camera)
-        return validate_camera(camera, source=f'{path} [{key!r}]')
-    except ValueError as e:
-        raise ValueError(f'{e}; {PREPARE_HINT}') from None
-
-
-def load_detection_file(path: str, num_rows: int, num_joints: int
-                        ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    """Load 2D detections ``(N, J, 2|3)`` aligned row by row with the npz.
-
-    Returns ``(keypoints (N, J, 2) float32, scores (N, J) float32 or None)``.
-    """
-    check_file(path, '2D detection file')
-    try:
-        det = np.load(path, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001
-        raise dataset_file_error(
-            path, f'cannot be read as .npy ({e})') from e
-    if det.ndim != 3 or det.shape[1:] not in ((num_joints, 2),
-                                             (num_joints, 3)):
-        raise dataset_file_error(
-            path, f'expected shape (N, {num_joints}, 2) or (N, {num_joints}, '
-            f'3), got {det.shape}')
-    if det.shape[0] != num_rows:
-        raise dataset_file_error(
-            path, f'has {det.shape[0]} rows but the annotation file has '
-            f'{num_rows}: detections must be aligned row by row with '
-            "the annotation's 'imgname'")
-    det = det.astype(np.float32)
-    scores = det[..., 2].copy() if det.shape[-1] == 3 else None
-    return np.ascontiguousarray(det[..., :2]), scores
-
-
-#: Sources of the 2D input of npz-based datasets.
-KEYPOINT_2D_SOURCES = ('gt', 'detection')
-
-
-def check_keypoint_2d_src(owner: str, keypoint_2d_src: str,
-                          keypoint_2d_det_file: Optional[str]) -> None:
-    """Raise a ``ValueError`` for an unknown source or a missing det file."""
-    if keypoint_2d_src not in KEYPOINT_2D_SOURCES:
-        raise ValueError(f'{owner}: keypoint_2d_src must be one of '
-                         f'{KEYPOINT_2D_SOURCES}, got {keypoint_2d_src!r}')
-    if keypoint_2d_src == 'detection' and not keypoint_2d_det_file:
-        raise ValueError(f"{owner}: keypoint_2d_src='detection' needs "
-                         f'keypoint_2d_det_file; {PREPARE_HINT}')
-
-
-def path_under_root(path: Optional[str], data_root: str) -> Optional[str]:
-    """Join a relative ``path`` to ``data_root`` (as mmengine does)."""
-    if path and data_root and not osp.isabs(path):
-        return osp.join(data_root, path)
-    return path
-
-
-def load_npz_keypoints(ann_file: str, num_joints: int,
-                       keypoint_2d_src: str = 'gt',
-                       keypoint_2d_det_file: Optional[str] = None) -> dict:
-    """Per-row arrays of an MMPose lifting npz, 2D from the chosen source.
-
-    Returns ``dict(imgname (N,), keypoints_2d (N, J, 2), keypoints_3d
-    (N, J, 3), keypoints_2d_score (N, J) or None, visibility (N, J) or
-    None)``; ``visibility`` is the third column of ``part``, the scores the
-    third column of the detections.
-    """
-    ann = load_npz_annotation(ann_file, num_joints)
-    n = len(ann['imgname'])
-    part = ann['part']
-    out = dict(imgname=ann['imgname'], keypoints_2d=part[..., :2],
-               keypoints_3d=ann['S'][..., :3], keypoints_2d_score=None,
-               visibility=part[..., 2] if part.shape[-1] == 3 else None)
-    if keypoint_2d_src == 'detection':
-        out['keypoints_2d'], out['keypoints_2d_score'] = load_detection_file(
-            keypoint_2d_det_file, n, num_joints)
-    return out
-
-
-def group_rows(keys: Sequence[str], frame_numbers: np.ndarray
-               ) -> Tuple[List[str], List[np.ndarray]]:
-    """Group annotation rows into videos.
-
-    Returns ``(unique_keys, row-index arrays)``; videos are sorted by key
-    and the rows of a video by frame number.
-    """
-    if not len(keys):
-        return [], []
-    uniq, inverse = np.unique(np.asarray(keys), return_inverse=True)
-    inverse = inverse.reshape(-1)
-    order = np.lexsort((np.asarray(frame_numbers), inverse))
-    counts = np.bincount(inverse, minlength=len(uniq))
-    return [str(k) for k in uniq], np.split(order, np.cumsum(counts)[:-1])
+    for key, value in (('skeleton', skeleton.name),
+                       ('num_joints', skeleton.num_joints),
+                       ('root_index', skeleton.root_index),
+                       ('joint_names', skeleton.joint_names)):
+        metainfo.setdefault(key, value)
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -318,9 +130,9 @@ class BaseLiftingDataset(BaseDataset):
             the whole dataset (deterministic), for quick runs.
         max_samples: keep at most this many targets (evenly spread), applied
             after ``subset_frac``.
-        skeleton: skeleton name (see
-            :func:`pose3d_toolbox.skeletons.get_skeleton`); ``J`` of every
-            video must match it.
+        skeleton: the videos' skeleton, a name or a
+            :class:`~pose3d_toolbox.skeletons.Skeleton`; ``J`` of every
+            video must match it. Samples carry its name.
         videos: list of video dicts used instead of :meth:`load_videos`
             (in-memory data, tests).
         ann_file, metainfo, data_root, data_prefix, indices, pipeline,
@@ -355,7 +167,7 @@ class BaseLiftingDataset(BaseDataset):
                  random_frames_seed: int = 0,
                  subset_frac: float = 1.0,
                  max_samples: Optional[int] = None,
-                 skeleton: str = 'h36m',
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  videos: Optional[List[dict]] = None,
                  ann_file: str = '',
                  metainfo: Optional[dict] = None,
@@ -407,13 +219,7 @@ class BaseLiftingDataset(BaseDataset):
             data_prefix=dict(data_prefix), filter_cfg=filter_cfg,
             indices=indices, serialize_data=False, pipeline=pipeline,
             test_mode=test_mode, lazy_init=lazy_init, max_refetch=max_refetch)
-        # Set here, not through `metainfo`: mmengine would try to read a
-        # string value (the skeleton name) as a file.
-        for key, value in (('skeleton', self.skeleton.name),
-                           ('num_joints', self.skeleton.num_joints),
-                           ('root_index', self.skeleton.root_index),
-                           ('joint_names', self.skeleton.joint_names)):
-            self._metainfo.setdefault(key, value)
+        add_skeleton_metainfo(self._metainfo, self.skeleton)
 
     # ------------------------------------------------------------------ hook
     def load_videos(self) -> List[dict]:

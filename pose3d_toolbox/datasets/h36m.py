@@ -25,15 +25,10 @@ video (so fps10 files count 1, 6, 11, ...).
 """
 import os.path as osp
 import re
-from typing import List, Optional, Sequence
-
-import numpy as np
+from typing import Dict, Optional, Sequence, Tuple
 
 from ..registry import DATASETS
-from .base_lifting import (BaseLiftingDataset, check_keypoint_2d_src,
-                           checked_camera, dataset_file_error, group_rows,
-                           load_camera_file, load_npz_keypoints,
-                           path_under_root)
+from .npz_lifting import NpzLiftingDataset
 
 #: The 15 Human3.6M actions, in their canonical (VideoPose3D) names.
 H36M_ACTIONS = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning',
@@ -42,10 +37,6 @@ H36M_ACTIONS = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning',
 # Names the raw data uses for the same actions (S1 says TakingPhoto and
 # WalkingDog where the other subjects say Photo and WalkDog).
 _ACTION_ALIASES = {'TakingPhoto': 'Photo', 'WalkingDog': 'WalkDog'}
-
-H36M_TRAIN_SUBJECTS = ('S1', 'S5', 'S6', 'S7', 'S8')
-H36M_TEST_SUBJECTS = ('S9', 'S11')
-H36M_CAMERA_IDS = ('54138969', '55011271', '58860488', '60457274')
 
 _SUBACTION = re.compile(r'^(.*?)[ _]?(\d+)$')
 
@@ -92,22 +83,20 @@ def parse_h36m_imgname(imgname: str) -> dict:
 
 
 @DATASETS.register_module()
-class Human3p6mDataset(BaseLiftingDataset):
+class Human3p6mDataset(NpzLiftingDataset):
     """Human3.6M for 2D -> 3D lifting (MMPose's preprocessed files).
 
     Args:
         ann_file: annotation npz, relative to ``data_root``
             (``annotation_body3d/fps50/h36m_test.npz`` for testing).
         camera_param_file: ``cameras.pkl``, relative to ``data_root``.
-        keypoint_2d_src: ``'gt'`` (the npz's ``part``) or ``'detection'``.
-        keypoint_2d_det_file: ``.npy`` of ``(N, 17, 2|3)`` detections aligned
-            row by row with the npz (a third column is the score, used as
-            ``visibility``); relative to ``data_root``.
-        subjects: keep only these subjects (e.g. ``['S1', 'S5']``).
         actions: keep only these actions (names of :data:`H36M_ACTIONS`).
-        data_prefix: ``dict(img=...)``, the image folder.
-        **kwargs: :class:`BaseLiftingDataset` options (``seq_len``,
-            ``causal``, ``step``, ``subset_frac``, ``pipeline``, ...).
+        skeleton: the joints of the files (a name or a ``Skeleton``).
+        **kwargs: :class:`~.npz_lifting.NpzLiftingDataset` options
+            (``keypoint_2d_src``, ``keypoint_2d_det_file``, ``subjects``
+            such as ``['S1', 'S5']``, ``data_root``, ``data_prefix``) and
+            :class:`BaseLiftingDataset` options (``seq_len``, ``causal``,
+            ``step``, ``subset_frac``, ``pipeline``, ...).
 
     Samples' ``action`` is the normalised action name, ``camera_id`` the
     camera's serial (``'54138969'``) and ``frame`` the row of the target in
@@ -120,66 +109,31 @@ class Human3p6mDataset(BaseLiftingDataset):
     def __init__(self,
                  ann_file: str = 'annotation_body3d/fps50/h36m_train.npz',
                  camera_param_file: str = 'annotation_body3d/cameras.pkl',
-                 keypoint_2d_src: str = 'gt',
-                 keypoint_2d_det_file: Optional[str] = None,
-                 subjects: Optional[Sequence[str]] = None,
                  actions: Optional[Sequence[str]] = None,
-                 data_root: str = '',
-                 data_prefix: dict = dict(img='images/'),
-                 skeleton: str = 'h36m',
+                 skeleton='h36m',
                  **kwargs):
-        check_keypoint_2d_src(type(self).__name__, keypoint_2d_src,
-                              keypoint_2d_det_file)
-        self.keypoint_2d_src = keypoint_2d_src
-        self.camera_param_file = path_under_root(camera_param_file, data_root)
-        self.keypoint_2d_det_file = path_under_root(keypoint_2d_det_file,
-                                                    data_root)
-        self.subjects = None if subjects is None else tuple(subjects)
         self.actions = None
         if actions is not None:
             self.actions = tuple(normalize_h36m_action(a) for a in actions)
-        super().__init__(ann_file=ann_file, data_root=data_root,
-                         data_prefix=data_prefix, skeleton=skeleton, **kwargs)
+        super().__init__(ann_file=ann_file,
+                         camera_param_file=camera_param_file,
+                         skeleton=skeleton, **kwargs)
 
-    def load_videos(self) -> List[dict]:
-        rows = load_npz_keypoints(self.ann_file, self.skeleton.num_joints,
-                                  self.keypoint_2d_src,
-                                  self.keypoint_2d_det_file)
-        cameras = load_camera_file(self.camera_param_file)
-        imgnames = rows['imgname']
+    def parse_row(self, imgname: str) -> Tuple[str, int]:
+        """A video is everything before the frame number of the name."""
+        stem, _, frame = osp.splitext(imgname)[0].rpartition('_')
+        try:
+            return stem, int(frame)
+        except ValueError:
+            raise ValueError(f'image name {imgname!r} does not end in '
+                             '_<frame number>.jpg') from None
 
-        # A video is everything before the frame number of the image name.
-        keys, frame_numbers = [], np.empty(len(imgnames), dtype=np.int64)
-        for i, name in enumerate(imgnames):
-            stem, _, frame = osp.splitext(str(name))[0].rpartition('_')
-            keys.append(stem)
-            try:
-                frame_numbers[i] = int(frame)
-            except ValueError:
-                raise dataset_file_error(
-                    self.ann_file, f'row {i}: image name {str(name)!r} does '
-                    'not end in _<frame number>.jpg', 'imgname') from None
+    def video_info(self, key: str, imgname: str) -> Dict:
+        info = parse_h36m_imgname(imgname)
+        return dict(subject=info['subject'], action=info['action'],
+                    camera_id=info['camera_id'], sequence=info['sequence'],
+                    camera_key=(info['subject'], info['camera_id']))
 
-        videos = []
-        for key, idx in zip(*group_rows(keys, frame_numbers)):
-            try:
-                info = parse_h36m_imgname(imgnames[idx[0]])
-            except ValueError as e:
-                raise dataset_file_error(self.ann_file, str(e),
-                                         'imgname') from None
-            if self.subjects is not None and \
-                    info['subject'] not in self.subjects:
-                continue
-            if self.actions is not None and \
-                    info['action'] not in self.actions:
-                continue
-            camera = checked_camera(
-                cameras, (info['subject'], info['camera_id']),
-                self.camera_param_file, f' (used by {key!r})')
-            video = {k: None if v is None else v[idx]
-                     for k, v in rows.items() if k != 'imgname'}
-            video.update(camera=camera, subject=info['subject'],
-                         action=info['action'], camera_id=info['camera_id'],
-                         sequence=info['sequence'], img_paths=imgnames[idx])
-            videos.append(video)
-        return videos
+    def keep_video(self, info: Dict) -> bool:
+        return super().keep_video(info) and (
+            self.actions is None or info['action'] in self.actions)

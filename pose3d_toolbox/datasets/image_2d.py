@@ -19,14 +19,15 @@ unlabelled. ``target_skeleton=None`` keeps the dataset's own joints.
 """
 import json
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from pose3d_toolbox.registry import DATASETS
-from pose3d_toolbox.skeletons import get_skeleton
-from .base_lifting import check_file
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
+from .base_lifting import add_skeleton_metainfo
+from .file_readers import check_file
 
 
 def map_joints(keypoints: np.ndarray, valid: np.ndarray, source: str,
@@ -55,19 +56,16 @@ class _Image2DDataset(BaseDataset):
 
     def __init__(self, ann_file: str = '', data_root: str = '',
                  data_prefix: dict = dict(img=''),
-                 target_skeleton: Optional[str] = 'h36m',
+                 target_skeleton: Union[None, str, Skeleton] = 'h36m',
                  bbox_padding: float = 1.25, **kwargs):
-        self.target_skeleton = target_skeleton
+        self.target_skeleton = (None if target_skeleton is None else
+                                get_skeleton(target_skeleton).name)
         self.bbox_padding = float(bbox_padding)
         skeleton = get_skeleton(target_skeleton or self.source_skeleton)
         self.skeleton = skeleton
         super().__init__(ann_file=ann_file, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
-        for key, value in (('skeleton', skeleton.name),
-                           ('num_joints', skeleton.num_joints),
-                           ('root_index', skeleton.root_index),
-                           ('joint_names', skeleton.joint_names)):
-            self._metainfo.setdefault(key, value)
+        add_skeleton_metainfo(self._metainfo, skeleton)
 
     def _sample(self, img_path, center, scale, keypoints, valid, **extra):
         kp, ok = map_joints(np.asarray(keypoints, np.float32),

@@ -29,15 +29,12 @@ Cameras:
   only; the loaded camera gets ``R = I`` and ``T = 0`` (world = camera).
 """
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 from ..registry import DATASETS
-from .base_lifting import (BaseLiftingDataset, check_keypoint_2d_src,
-                           checked_camera, dataset_file_error, group_rows,
-                           load_camera_file, load_npz_keypoints,
-                           path_under_root)
+from .npz_lifting import NpzLiftingDataset
 
 #: Scene of each test sequence (TS1-2 green screen, TS3-4 studio without
 #: green screen, TS5-6 outdoors), used as the ``action`` of test samples.
@@ -90,7 +87,7 @@ def mpi_camera_to_toolbox(camera: dict) -> dict:
 
 
 @DATASETS.register_module()
-class MpiInf3dhpDataset(BaseLiftingDataset):
+class MpiInf3dhpDataset(NpzLiftingDataset):
     """MPI-INF-3DHP for 2D -> 3D lifting (MMPose's preprocessed files).
 
     Args:
@@ -100,12 +97,11 @@ class MpiInf3dhpDataset(BaseLiftingDataset):
             picks ``annotations/cameras_test.pkl`` when the annotation file's
             name contains ``test`` and ``annotations/cameras_train.pkl``
             otherwise.
-        keypoint_2d_src: ``'gt'`` or ``'detection'``.
-        keypoint_2d_det_file: ``.npy`` ``(N, 17, 2|3)`` aligned row by row
-            with the npz; relative to ``data_root``.
-        subjects: keep only these subjects (``'S1'``.. or ``'TS1'``..).
-        data_prefix: ``dict(img=...)``, the image folder.
-        **kwargs: :class:`BaseLiftingDataset` options.
+        skeleton: the joints of the files (a name or a ``Skeleton``).
+        **kwargs: :class:`~.npz_lifting.NpzLiftingDataset` options
+            (``keypoint_2d_src``, ``keypoint_2d_det_file``, ``subjects``
+            such as ``['S1']`` or ``['TS1']``, ``data_root``,
+            ``data_prefix``) and :class:`BaseLiftingDataset` options.
 
     Sample metadata: training videos are ``(subject, sequence, camera)`` with
     ``action = 'Seq1'`` / ``'Seq2'`` and ``camera_id = '0'``.. (the camera
@@ -115,66 +111,32 @@ class MpiInf3dhpDataset(BaseLiftingDataset):
     """
 
     METAINFO: dict = dict(dataset_name='mpi_inf_3dhp')
-    SUPPORTED_2D_SRC = ('gt', 'detection')
 
     def __init__(self,
                  ann_file: str = 'annotations/mpi_inf_3dhp_train.npz',
                  camera_param_file: Optional[str] = None,
-                 keypoint_2d_src: str = 'gt',
-                 keypoint_2d_det_file: Optional[str] = None,
-                 subjects: Optional[Sequence[str]] = None,
-                 data_root: str = '',
-                 data_prefix: dict = dict(img='images/'),
-                 skeleton: str = 'mpi_inf_3dhp',
+                 skeleton='mpi_inf_3dhp',
                  **kwargs):
-        check_keypoint_2d_src(type(self).__name__, keypoint_2d_src,
-                              keypoint_2d_det_file)
         if camera_param_file is None:
             split = 'test' if 'test' in osp.basename(ann_file) else 'train'
             camera_param_file = f'annotations/cameras_{split}.pkl'
-        self.keypoint_2d_src = keypoint_2d_src
-        self.camera_param_file = path_under_root(camera_param_file, data_root)
-        self.keypoint_2d_det_file = path_under_root(keypoint_2d_det_file,
-                                                    data_root)
-        self.subjects = None if subjects is None else tuple(subjects)
-        super().__init__(ann_file=ann_file, data_root=data_root,
-                         data_prefix=data_prefix, skeleton=skeleton, **kwargs)
+        super().__init__(ann_file=ann_file,
+                         camera_param_file=camera_param_file,
+                         skeleton=skeleton, **kwargs)
 
-    def load_videos(self) -> List[dict]:
-        rows = load_npz_keypoints(self.ann_file, self.skeleton.num_joints,
-                                  self.keypoint_2d_src,
-                                  self.keypoint_2d_det_file)
-        cameras = load_camera_file(self.camera_param_file)
-        imgnames = rows['imgname']
-        infos = []
-        for i, name in enumerate(imgnames):
-            try:
-                infos.append(parse_mpi_inf_3dhp_imgname(name))
-            except ValueError as e:
-                raise dataset_file_error(self.ann_file, f'row {i}: {e}',
-                                         'imgname') from None
-        keys = [info['camera_key'] for info in infos]
-        frame_numbers = np.array([info['frame_number'] for info in infos],
-                                 dtype=np.int64)
+    def parse_row(self, imgname: str) -> Tuple[str, int]:
+        info = parse_mpi_inf_3dhp_imgname(imgname)
+        return info['camera_key'], info['frame_number']
 
-        videos = []
-        for key, idx in zip(*group_rows(keys, frame_numbers)):
-            info = infos[idx[0]]
-            if self.subjects is not None and \
-                    info['subject'] not in self.subjects:
-                continue
-            camera = checked_camera(cameras, key, self.camera_param_file,
-                                    f' (used by {self.ann_file})',
-                                    convert=mpi_camera_to_toolbox)
-            if info['sequence']:  # a training sequence: S<n>_Seq<n>_Cam<n>
-                action, camera_id = info['sequence'], info['camera'][3:]
-            else:  # a test sequence: TS<n>, one camera
-                action = MPI_INF_3DHP_TEST_SCENES.get(info['subject'], '')
-                camera_id = key
-            video = {k: None if v is None else v[idx]
-                     for k, v in rows.items() if k != 'imgname'}
-            video.update(camera=camera, subject=info['subject'],
-                         action=action, camera_id=camera_id,
-                         img_paths=imgnames[idx])
-            videos.append(video)
-        return videos
+    def video_info(self, key: str, imgname: str) -> Dict:
+        info = parse_mpi_inf_3dhp_imgname(imgname)
+        if info['sequence']:  # a training sequence: S<n>_Seq<n>_Cam<n>
+            action, camera_id = info['sequence'], info['camera'][3:]
+        else:  # a test sequence: TS<n>, one camera
+            action = MPI_INF_3DHP_TEST_SCENES.get(info['subject'], '')
+            camera_id = key
+        return dict(subject=info['subject'], action=action,
+                    camera_id=camera_id, camera_key=key)
+
+    def convert_camera(self, camera: Dict) -> Dict:
+        return mpi_camera_to_toolbox(camera)

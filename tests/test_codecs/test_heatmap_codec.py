@@ -6,6 +6,11 @@ from pose3d_toolbox.codecs import GaussianHeatmapCodec
 from pose3d_toolbox.codecs.heatmap import (gaussian_heatmaps,
                                            heatmap_to_input,
                                            input_to_heatmap, refine_argmax)
+from pose3d_toolbox.skeletons import Skeleton
+
+# skeletons as objects: the codec takes any joint set, named or not
+CHAIN3 = Skeleton('chain3', ('a', 'b', 'c'), (-1, 0, 1))
+POINT = Skeleton('point', ('a', ), (-1, ))
 
 
 def test_pixel_convention_keeps_mirror_symmetry():
@@ -20,7 +25,7 @@ def test_pixel_convention_keeps_mirror_symmetry():
 
 def test_encode_peaks_weights_and_targets():
     codec = GaussianHeatmapCodec(input_size=(64, 48), heatmap_size=(16, 12),
-                                 sigma=1.0, num_keypoints=3)
+                                 sigma=1.0, skeleton=CHAIN3)
     kp = np.array([[33.5, 21.5], [-10.0, 5.0], [10.0, 10.0]], np.float32)
     enc = codec.encode(dict(keypoints_2d_crop=kp,
                             keypoints_valid=np.array([1, 1, 0])))
@@ -44,7 +49,7 @@ def test_refine_argmax_is_exact_for_sampled_gaussians():
 
 def test_decode_maps_back_through_the_crop_matrix():
     codec = GaussianHeatmapCodec(input_size=(64, 64), heatmap_size=(16, 16),
-                                 sigma=1.0, num_keypoints=1)
+                                 sigma=1.0, skeleton=POINT)
     matrix = np.array([[0.5, 0.0, -10.0], [0.0, 0.5, 4.0]])
     image = np.array([[80.0, 60.0]])  # -> input (30, 34)
     crop = image @ matrix[:, :2].T + matrix[:, 2]
@@ -57,10 +62,10 @@ def test_decode_maps_back_through_the_crop_matrix():
 
 
 def test_encode_errors_name_the_problem():
-    codec = GaussianHeatmapCodec(num_keypoints=17)
+    codec = GaussianHeatmapCodec(skeleton='h36m')
     with pytest.raises(KeyError, match='TopdownAffine'):
         codec.encode(dict(keypoints_2d=np.zeros((1, 17, 2))))
-    with pytest.raises(ValueError, match='num_keypoints=17'):
+    with pytest.raises(ValueError, match="skeleton 'h36m' has 17"):
         codec.encode(dict(keypoints_2d_crop=np.zeros((16, 2))))
     bad = np.zeros((17, 2))
     bad[3, 0] = np.nan

@@ -107,7 +107,8 @@ def test_screen_normalisation_round_trip_and_range():
 def test_pose_lifting_codec_rejects_wrong_joint_count_and_nan():
     codec = KEYPOINT_CODECS.build(dict(type='PoseLiftingCodec'))
     sample = random_sample(np.random.default_rng(1), 16)
-    with pytest.raises(ValueError, match='num_keypoints=17'):
+    with pytest.raises(ValueError, match="16 joints but the codec's "
+                       "skeleton 'h36m' has 17"):
         codec.encode(sample)
     sample = random_sample(np.random.default_rng(1), 17)
     sample['keypoints_2d'][0, 3, 0] = np.nan

@@ -2,7 +2,6 @@
 the samples of CMUMocapDataset."""
 import importlib.util
 import json
-import pickle
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from pose3d_toolbox.datasets.cmu_mocap import CMUMocapDataset
 from pose3d_toolbox.datasets.h36m import (H36M_ACTIONS, Human3p6mDataset,
                                           parse_h36m_imgname)
 from pose3d_toolbox.datasets.mocap.cmu import CMU_MOCAP_ACKNOWLEDGEMENT
+from pose3d_toolbox.fileio import load_pickle
 
 TOOL = 'tools/dataset_converters/cmu_to_h36m_layout.py'
 TEST_ANN = 'annotation_body3d/fps50/h36m_test.npz'
@@ -129,8 +129,7 @@ def test_files_follow_mmpose_layout(exported, tool):
     np.testing.assert_allclose(data['scale'], 1.2 * (hi - lo).max(1) / 200,
                                rtol=1e-5)
 
-    with open(ann / 'cameras.pkl', 'rb') as f:
-        cameras = pickle.load(f)
+    cameras = load_pickle(str(ann / 'cameras.pkl'))  # plain data only
     meta = _meta(exported)
     seen = set()
     for name in data['imgname'][::97]:

@@ -48,3 +48,18 @@ def test_metric_names_missing_predictions():
     s.gt_keypoints_2d = np.zeros((2, 2))
     with pytest.raises(KeyError, match='pred_keypoints_2d'):
         metric.process({}, [s.to_dict()])
+
+
+def test_metric_evaluates_a_skeletons_joints():
+    """'hemlets' (18 joints) is scored on its 17 Human3.6M joints: the
+    shoulder midpoint's 50 px error does not count."""
+    pred = np.zeros((18, 2))
+    pred[:17, 0] = 2.0
+    pred[17, 0] = 50.0
+    for joint_indices, error in (('hemlets', 2.0), (None, 84 / 18)):
+        metric = METRICS.build(dict(type='Keypoint2DMetric',
+                                    joint_indices=joint_indices))
+        s = PoseDataSample(metainfo=dict(bbox_scale=np.ones(2)))
+        s.gt_keypoints_2d, s.pred_keypoints_2d = np.zeros((18, 2)), pred
+        metric.process({}, [s.to_dict()])
+        assert metric.evaluate(1)['error_2d_px'] == pytest.approx(error)

@@ -9,6 +9,7 @@ import torch
 from mmengine.evaluator import Evaluator
 
 from pose3d_toolbox.registry import METRICS
+from pose3d_toolbox.skeletons import get_skeleton
 from pose3d_toolbox.structures import PoseDataSample
 
 RNG = np.random.default_rng(0)
@@ -106,6 +107,12 @@ def test_root_index_from_sample_or_skeleton():
     for extra in (dict(root_index=14), dict(skeleton='mpi_inf_3dhp')):
         out = evaluate(metric, [sample(gt, pred, **extra)])
         assert out['mpjpe'] == pytest.approx(16), extra
+    # a sample naming neither: the metric's own skeleton (a name or object)
+    for skeleton in ('mpi_inf_3dhp', get_skeleton('mpi_inf_3dhp')):
+        metric = METRICS.build(dict(type='PoseErrorMetric', modes='mpjpe',
+                                    skeleton=skeleton))
+        assert evaluate(metric, [sample(gt, pred)])['mpjpe'] == \
+            pytest.approx(16)
 
 
 def test_mrpe_metric():

@@ -71,7 +71,7 @@ def test_pretrained_init_loads_torchvision_layout_state_dict(tmp_path):
 
 def make_head(beta=20.0, **kwargs):
     codec = dict(type='GaussianHeatmapCodec', input_size=(32, 32),
-                 heatmap_size=(8, 8), sigma=1.0, num_keypoints=17)
+                 heatmap_size=(8, 8), sigma=1.0, skeleton='h36m')
     return MODELS.build(dict(type='IntegralHeatmapHead', in_channels=16,
                              codec=codec, beta=beta,
                              deconv_channels=(8, 8, 8), **kwargs))
@@ -93,7 +93,7 @@ def test_integral_head_losses_match_hand_computation():
     from pose3d_toolbox.codecs import GaussianHeatmapCodec
     head = make_head()
     feats = torch.randn(2, 16, 1, 1)
-    codec = GaussianHeatmapCodec((32, 32), (8, 8), 1.0, 17)
+    codec = GaussianHeatmapCodec((32, 32), (8, 8), 1.0, skeleton='h36m')
     rng = np.random.default_rng(0)
     samples = []
     for _ in range(2):
@@ -127,7 +127,7 @@ def test_image_preprocessor_normalises_with_imagenet_statistics():
 def test_flip_test_prediction_is_mirror_symmetric():
     torch.manual_seed(0)
     codec = dict(type='GaussianHeatmapCodec', input_size=(32, 32),
-                 heatmap_size=(8, 8), sigma=1.0, num_keypoints=17)
+                 heatmap_size=(8, 8), sigma=1.0, skeleton='h36m')
     model = MODELS.build(dict(
         type='TopdownPoseEstimator',
         backbone=dict(type='ResNet', depth=18),

@@ -20,7 +20,6 @@ Example:
 import argparse
 import os
 import os.path as osp
-import pickle
 import sys
 
 import numpy as np
@@ -29,13 +28,18 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 from pose3d_toolbox.datasets.error_model import (  # noqa: E402
     DEFAULT_UNIFORM_AREA, KINDS, fit_error_model, save_error_model)
+from pose3d_toolbox.fileio import load_pickle  # noqa: E402
 from pose3d_toolbox.skeletons import get_skeleton  # noqa: E402
 
 KEYS = ('pred_keypoints_2d', 'gt_keypoints_2d')
 
 
 def load_predictions(path):
-    """``(pred, gt)`` arrays ``(N, J, 2)`` from a ``.pkl`` or ``.npz``."""
+    """``(pred, gt)`` arrays ``(N, J, 2)`` from a ``.pkl`` or ``.npz``.
+
+    A ``.pkl`` is read with :func:`pose3d_toolbox.fileio.load_pickle`: one
+    that asks for more than plain data (a crafted file) is refused before
+    anything in it runs."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: no such prediction file')
     if path.endswith('.npz'):
@@ -46,9 +50,12 @@ def load_predictions(path):
                                f'{list(KEYS)} of shape (N, J, 2)')
             return tuple(np.asarray(data[k], np.float64)[..., :2]
                          for k in KEYS)
-    with open(path, 'rb') as f:
-        # A file this project's tools/test.py wrote on this machine.
-        rows = pickle.load(f)
+    rows = load_pickle(path)
+    if not isinstance(rows, list) or not all(isinstance(r, dict)
+                                             for r in rows):
+        raise TypeError(f'{path}: expected a list of dicts (the samples '
+                        'tools/test.py --out writes), got '
+                        f'{type(rows).__name__}')
     missing = [k for k in KEYS if rows and k not in rows[0]]
     if not rows or missing:
         raise KeyError(f'{path}: the samples lack {missing or list(KEYS)}; '

@@ -5,8 +5,8 @@ num_keypoints = 17
 width = 4096
 pose_weight = 1000.0  # lambda of Eq. 7 (published 10^3; see AbsPoseLoss)
 
-codec = dict(type='AbsPoseCodec', num_keypoints=num_keypoints,
-             depth='canonical', f0=1000.0)
+codec = dict(type='AbsPoseCodec', skeleton='h36m', depth='canonical',
+             f0=1000.0)
 model = dict(
     type='PoseLifter',
     backbone=dict(

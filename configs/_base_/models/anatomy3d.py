@@ -36,12 +36,9 @@ model = dict(
                           joint_shift=0.1)),
     length_augmentation=True)       # AUG (needs the transform below)
 
-data_keys = ('lifting_target', 'target_weight', 'lifting_visibility',
-             'bone_directions', 'bone_lengths', 'length_input',
-             'length_target', 'aug_length_input', 'aug_bone_lengths',
-             'aug_length_target')
+# PackPoseInputs' 'bone' keys: the bone codec's targets (BONE_DATA_KEYS)
 val_pipeline = [dict(type='GenerateTarget', codec=codec),
-                dict(type='PackPoseInputs', data_keys=data_keys)]
+                dict(type='PackPoseInputs', preset='bone')]
 train_pipeline = [dict(type='RandomBoneLengthAugmentation', codec=codec,
                        scale=0.3)] + val_pipeline
 

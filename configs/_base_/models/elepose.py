@@ -6,7 +6,7 @@
 num_keypoints = 17
 # 2D poses divided by one mean root-to-head distance, by default the authors'
 # Human3.6M value (145.53 px); other data sets their own (see elepose*_cmu)
-codec = dict(type='ElePoseCodec', num_keypoints=num_keypoints)
+codec = dict(type='ElePoseCodec', skeleton='h36m')
 model = dict(
     type='ElePoseFlow',
     codec=codec,

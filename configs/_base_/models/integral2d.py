@@ -16,7 +16,7 @@ beta = 20.0
 
 codec = dict(type='GaussianHeatmapCodec', input_size=(256, 256),  # (W, H)
              heatmap_size=(64, 64), sigma=2.0,  # sigma in heatmap pixels
-             num_keypoints=num_keypoints)
+             skeleton='h36m')
 model = dict(
     type='TopdownPoseEstimator',
     data_preprocessor=dict(type='ImageDataPreprocessor'),  # ImageNet mean/std
@@ -28,14 +28,9 @@ model = dict(
         coord_loss=dict(type='L1Loss')),
     test_cfg=dict(flip_test=True))
 
-# what decoding and the metrics need from each sample
-meta_keys = ('img_path', 'subject', 'action', 'camera_id', 'camera', 'frame',
-             'sample_idx', 'skeleton', 'root_index', 'crop_matrix',
-             'bbox_center', 'bbox_scale', 'flipped', 'input_size')
-data_keys = ('heatmaps', 'keypoints_2d_target', 'target_weight',
-             'keypoints_valid', 'has_3d')
-pack = dict(type='PackPoseInputs', input_key='img', data_keys=data_keys,
-            meta_keys=meta_keys)
+# the image, the heatmap targets and what decoding and the metrics need
+# (the crop geometry): PackPoseInputs' 'topdown' keys
+pack = dict(type='PackPoseInputs', preset='topdown')
 keypoint_2d_evaluator = [
     dict(type='Keypoint2DMetric', pck_thresholds=(0.05, 0.1))]
 val_cfg = dict()

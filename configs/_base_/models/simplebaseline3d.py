@@ -4,7 +4,7 @@ num_keypoints = 17
 seq_len = 1
 width = 1024
 
-codec = dict(type='PoseLiftingCodec', num_keypoints=num_keypoints)
+codec = dict(type='PoseLiftingCodec', skeleton='h36m')
 model = dict(
     type='PoseLifter',
     backbone=dict(

@@ -9,7 +9,7 @@ seq_len = 81  # the product of kernel_sizes (the TCN checks it)
 channels = 1024
 causal = False
 
-codec = dict(type='PoseLiftingCodec', num_keypoints=num_keypoints)
+codec = dict(type='PoseLiftingCodec', skeleton='h36m')
 model = dict(
     type='PoseLifter',
     backbone=dict(type='TCN', in_channels=2 * num_keypoints,

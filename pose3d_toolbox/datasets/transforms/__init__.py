@@ -1,13 +1,17 @@
 from .bone_length import RandomBoneLengthAugmentation
-from .formatting import GenerateTarget, PackPoseInputs
+from .formatting import (LIFTING_META_KEYS, PACK_PRESETS, SAMPLE_META_KEYS,
+                         TOPDOWN_DATA_KEYS, TOPDOWN_META_KEYS, GenerateTarget,
+                         PackPoseInputs)
 from .lifting import (RandomFlipLifting, SynthesizeKeypoints2D,
                       flip_lifting_sample)
-from .topdown import (TOPDOWN_META_KEYS, BBoxFromKeypoints, ColorJitter,
-                      LoadImage, RandomBBoxTransform, RandomFlip,
-                      TopdownAffine, crop_rotation_3d)
+from .topdown import (BBoxFromKeypoints, ColorJitter, LoadImage,
+                      RandomBBoxTransform, RandomFlip, TopdownAffine,
+                      crop_rotation_3d)
 
 __all__ = [
     'RandomBoneLengthAugmentation', 'GenerateTarget', 'PackPoseInputs',
+    'PACK_PRESETS', 'SAMPLE_META_KEYS', 'LIFTING_META_KEYS',
+    'TOPDOWN_DATA_KEYS',
     'RandomFlipLifting', 'SynthesizeKeypoints2D', 'flip_lifting_sample',
     'TOPDOWN_META_KEYS', 'BBoxFromKeypoints', 'ColorJitter',
     'LoadImage', 'RandomBBoxTransform', 'RandomFlip', 'TopdownAffine',

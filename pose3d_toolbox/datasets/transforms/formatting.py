@@ -1,11 +1,13 @@
 """Target generation and packing: the last two steps of every pipeline."""
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
-from pose3d_toolbox.codecs import LIFTING_INPUT, ROOT_2D
+from pose3d_toolbox.codecs import (BONE_DATA_KEYS, HEATMAPS,
+                                   KEYPOINTS_2D_TARGET, LIFTING_INPUT,
+                                   LIFTING_TARGET, ROOT_2D, TARGET_WEIGHT)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
 from pose3d_toolbox.structures import PoseDataSample
 
@@ -27,34 +29,68 @@ class GenerateTarget(BaseTransform):
         return results
 
 
+#: meta keys of every sample, read by decoding, metrics and visualizers.
+SAMPLE_META_KEYS = ('img_path', 'subject', 'action', 'camera_id', 'camera',
+                    'frame', 'sample_idx', 'skeleton', 'root_index')
+#: lifters: decoding an absolute pose needs the input root (AbsPoseCodec).
+LIFTING_META_KEYS = SAMPLE_META_KEYS + (ROOT_2D, )
+#: image models: decoding maps heatmap pixels back through the crop.
+TOPDOWN_META_KEYS = SAMPLE_META_KEYS + ('crop_matrix', 'bbox_center',
+                                        'bbox_scale', 'flipped',
+                                        'input_size')
+#: targets of the heatmap codec and the labels of mixed 2D/3D data.
+TOPDOWN_DATA_KEYS = (HEATMAPS, KEYPOINTS_2D_TARGET, TARGET_WEIGHT,
+                     'keypoints_valid', 'has_3d')
+
+#: What :class:`PackPoseInputs` packs for each kind of model: ``preset`` ->
+#: ``(input_key, data_keys, meta_keys)``.
+PACK_PRESETS = dict(
+    lifting=(LIFTING_INPUT, (LIFTING_TARGET, TARGET_WEIGHT),
+             LIFTING_META_KEYS),
+    bone=(LIFTING_INPUT, BONE_DATA_KEYS, LIFTING_META_KEYS),
+    topdown=('img', TOPDOWN_DATA_KEYS, TOPDOWN_META_KEYS))
+
+
 @TRANSFORMS.register_module()
 class PackPoseInputs(BaseTransform):
     """Pack a sample into ``dict(inputs=Tensor, data_samples=PoseDataSample)``.
 
-    ``inputs`` is the codec's ``lifting_input`` (or ``img`` for image
-    models, ``(H, W, 3)`` -> ``(3, H, W)``). Ground truth of the target frame
-    goes into data fields, the listed ``meta_keys`` into metainfo.
+    ``inputs`` is the sample's ``input_key``: the codec's ``lifting_input``
+    or, for image models, ``img`` (``(H, W, 3)`` -> ``(3, H, W)``). Ground
+    truth of the target frame goes into data fields, the listed
+    ``meta_keys`` into metainfo; keys a sample lacks are skipped.
 
     Args:
-        input_key: key of the network input in the sample.
+        preset: the keys of one kind of model (:data:`PACK_PRESETS`):
+            ``'lifting'`` (:class:`~pose3d_toolbox.codecs.PoseLiftingCodec`
+            and the like), ``'bone'`` (Anatomy3D's
+            :data:`~pose3d_toolbox.codecs.BONE_DATA_KEYS`) or ``'topdown'``
+            (image models: ``img``, heatmap targets, crop geometry), so
+            configs name the preset instead of retyping key lists.
+        input_key: key of the network input; ``None``: the preset's.
         data_keys: sample keys copied into data fields; ``keypoints_3d``,
-            ``keypoints_2d`` and ``visibility`` are taken at
+            ``keypoints_2d`` and ``visibility`` are always taken at
             ``target_index`` and stored as ``gt_keypoints_3d`` etc.
-        meta_keys: sample keys copied into metainfo.
+            ``None``: the preset's.
+        meta_keys: sample keys copied into metainfo; ``None``: the
+            preset's.
     """
 
     TARGET_FRAME_KEYS = ('keypoints_3d', 'keypoints_2d', 'visibility')
 
-    def __init__(self, input_key: str = LIFTING_INPUT,
-                 data_keys: Sequence[str] = ('lifting_target',
-                                             'target_weight'),
-                 meta_keys: Sequence[str] = (
-                     'img_path', 'subject', 'action', 'camera_id', 'camera',
-                     'frame', 'sample_idx', 'skeleton', 'root_index',
-                     ROOT_2D)):
-        self.input_key = input_key
-        self.data_keys = tuple(data_keys)
-        self.meta_keys = tuple(meta_keys)
+    def __init__(self, preset: str = 'lifting',
+                 input_key: Optional[str] = None,
+                 data_keys: Optional[Sequence[str]] = None,
+                 meta_keys: Optional[Sequence[str]] = None):
+        if preset not in PACK_PRESETS:
+            raise KeyError(f'PackPoseInputs: unknown preset {preset!r}; '
+                           f'choose from {sorted(PACK_PRESETS)}')
+        default_input, default_data, default_meta = PACK_PRESETS[preset]
+        self.input_key = default_input if input_key is None else input_key
+        self.data_keys = tuple(default_data if data_keys is None
+                               else data_keys)
+        self.meta_keys = tuple(default_meta if meta_keys is None
+                               else meta_keys)
 
     def transform(self, results: Dict) -> Dict:
         if self.input_key not in results:

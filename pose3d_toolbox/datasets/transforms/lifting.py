@@ -1,16 +1,28 @@
 """Augmentations of 2D-3D lifting samples."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from pose3d_toolbox.registry import TRANSFORMS
-from pose3d_toolbox.skeletons import get_skeleton
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 from ..error_model import load_error_model, sample_errors
 
 #: per-joint arrays a flip mirrors (2D/3D) and swaps (all).
 PER_JOINT_KEYS = ('keypoints_2d', 'keypoints_3d', 'visibility',
                   'keypoints_valid')
+
+
+def sample_skeleton(results: Dict,
+                    skeleton: Union[None, str, Skeleton] = None) -> Skeleton:
+    """``skeleton`` if given, else the sample's own (its ``skeleton`` name,
+    which every dataset sets)."""
+    if skeleton is None:
+        if results.get('skeleton') is None:
+            raise KeyError('the sample names no skeleton; give the '
+                           "transform's skeleton (e.g. skeleton='h36m')")
+        skeleton = results['skeleton']
+    return get_skeleton(skeleton)
 
 
 def flip_lifting_sample(results: Dict, flip_indices,
@@ -56,16 +68,22 @@ class RandomFlipLifting(BaseTransform):
 
     Args:
         prob: flip probability.
-        skeleton: skeleton name, for the left/right joint swap.
+        skeleton: the skeleton (a name or a ``Skeleton``) whose left and
+            right joints swap; defaults to the sample's ``skeleton``.
     """
 
-    def __init__(self, prob: float = 0.5, skeleton: str = 'h36m'):
-        self.prob = prob
-        self.flip_indices = get_skeleton(skeleton).flip_indices
+    def __init__(self, prob: float = 0.5,
+                 skeleton: Union[None, str, Skeleton] = None):
+        self.prob, self.skeleton = float(prob), skeleton
+
+    def flip(self, results: Dict) -> Dict:
+        """Apply the flip unconditionally."""
+        return flip_lifting_sample(
+            results, sample_skeleton(results, self.skeleton).flip_indices)
 
     def transform(self, results: Dict) -> Dict:
         if np.random.rand() < self.prob:
-            results = flip_lifting_sample(results, self.flip_indices)
+            results = self.flip(results)
         return results
 
 

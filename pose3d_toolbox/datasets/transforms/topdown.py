@@ -28,7 +28,7 @@ projection of the 3D pose mirrored in camera space (``x -> -x``), so 2D and
 The camera's extrinsics are left as they are (only intrinsics stay valid).
 """
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import cv2
 import numpy as np
@@ -38,15 +38,7 @@ from pose3d_toolbox.geometry import (apply_affine, axis_rotation,
                                      bbox_from_keypoints, crop_matrix,
                                      invert_affine, to_3x3)
 from pose3d_toolbox.registry import TRANSFORMS
-from pose3d_toolbox.skeletons import get_skeleton
-from .lifting import flip_lifting_sample
-
-#: meta keys image models pack (PackPoseInputs(meta_keys=...)): decoding
-#: and metrics need the crop geometry.
-TOPDOWN_META_KEYS = ('img_path', 'subject', 'action', 'camera_id', 'camera',
-                     'frame', 'sample_idx', 'skeleton', 'root_index',
-                     'crop_matrix', 'bbox_center', 'bbox_scale', 'flipped',
-                     'input_size')
+from .lifting import RandomFlipLifting, flip_lifting_sample, sample_skeleton
 
 
 def _target(results) -> int:
@@ -107,24 +99,18 @@ class BBoxFromKeypoints(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomFlip(BaseTransform):
-    """Mirror the sample horizontally with probability ``prob``.
+class RandomFlip(RandomFlipLifting):
+    """Mirror an image sample horizontally with probability ``prob``.
 
     Keypoints and camera go through :func:`flip_lifting_sample` about
     ``u0`` (see the module docstring): image-frame 2D ``u -> 2 u0 - u``,
     ``keypoints_3d`` ``x -> -x``, left and right joints swap in every
     per-joint array; ``bbox_center`` is mirrored too.
     ``crop_matrix`` absorbs the mirror, so :class:`TopdownAffine` warps the
-    mirrored view out of the unchanged ``img``.
+    mirrored view out of the unchanged ``img``. Sets ``flipped``.
 
-    Args:
-        prob: flip probability.
-        skeleton: skeleton name for the joint swap; defaults to the
-            sample's ``skeleton``.
+    Args: as :class:`RandomFlipLifting` (``prob``, ``skeleton``).
     """
-
-    def __init__(self, prob: float = 0.5, skeleton: Optional[str] = None):
-        self.prob, self.skeleton = float(prob), skeleton
 
     @staticmethod
     def flip_axis(results: Dict) -> float:
@@ -141,8 +127,7 @@ class RandomFlip(BaseTransform):
 
     def flip(self, results: Dict) -> Dict:
         """Apply the flip unconditionally."""
-        name = self.skeleton or results.get('skeleton', 'h36m')
-        perm = get_skeleton(name).flip_indices
+        perm = sample_skeleton(results, self.skeleton).flip_indices
         u0 = self.flip_axis(results)
         flip_lifting_sample(results, perm, axis=u0)
         if results.get('bbox_center') is not None:
@@ -159,9 +144,7 @@ class RandomFlip(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         results.setdefault('flipped', False)
-        if np.random.rand() < self.prob:
-            results = self.flip(results)
-        return results
+        return super().transform(results)
 
 
 @TRANSFORMS.register_module()

@@ -16,12 +16,30 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.structures import BaseDataElement
 
-from pose3d_toolbox.skeletons import get_skeleton
+from pose3d_toolbox.skeletons import Skeleton, get_skeleton
 from ..functional import align_root
 from ..functional._utils import as_float_array
 
 # "Walking 1" / "WalkDog_1" -> "Walking" / "WalkDog"; "TS1" stays "TS1".
 _SUBACTION = re.compile(r'[\s_]+\d+$')
+
+
+def resolve_joint_indices(joint_indices) -> Optional[np.ndarray]:
+    """A metric's ``joint_indices`` argument as an index array: ``None``
+    (all joints), a skeleton (a name or a ``Skeleton``: its
+    ``evaluated_joints``) or a non-empty list of joint indices."""
+    if joint_indices is None:
+        return None
+    if isinstance(joint_indices, (str, Skeleton)):
+        return np.asarray(get_skeleton(joint_indices).evaluated_joints,
+                          dtype=int)
+    indices = np.asarray(joint_indices)
+    if (indices.ndim != 1 or indices.size == 0
+            or indices.dtype.kind not in 'iu'):
+        raise ValueError('`joint_indices` must be a non-empty list of '
+                         f'joint indices or a skeleton name, got '
+                         f'{joint_indices!r}')
+    return indices.astype(int)
 
 
 class BasePose3DMetric(BaseMetric):
@@ -36,7 +54,7 @@ class BasePose3DMetric(BaseMetric):
       or absolute (both are root-aligned before root-relative metrics);
     - ``pred_root``: ``(3,)`` predicted absolute root (MRPE only);
     - ``root_index`` (optional): root joint; else the root of the sample's
-      ``skeleton``; else this metric's ``root_index``;
+      ``skeleton`` (a name); else the root of this metric's ``skeleton``;
     - ``action`` (needed with ``per_action``).
 
     Values may be numpy arrays or torch tensors (on any device).
@@ -47,10 +65,11 @@ class BasePose3DMetric(BaseMetric):
         per_action: also report every value per action as ``<key>/<action>``.
         joint_indices: joints to evaluate, applied after root alignment
             (indices into the stored ``J`` joints). ``None`` keeps all; a
-            skeleton name (e.g. ``'hemlets'``) takes that skeleton's
-            ``extras['evaluated_joints']`` (all its joints if unset).
-        root_index: root joint used when a sample names neither
-            ``root_index`` nor ``skeleton``.
+            skeleton (e.g. ``'hemlets'``, a name or a ``Skeleton``) takes
+            its ``evaluated_joints`` (all its joints if unset).
+        skeleton: the skeleton (a name or a ``Skeleton``) whose root is
+            used when a sample names neither ``root_index`` nor
+            ``skeleton``.
         strip_subaction: merge Human3.6M sub-actions (``'Walking 1'`` and
             ``'Walking'`` both count as ``'Walking'``) when grouping.
         collect_device, prefix, collect_dir: see
@@ -63,8 +82,9 @@ class BasePose3DMetric(BaseMetric):
 
     def __init__(self,
                  per_action: bool = False,
-                 joint_indices: Union[None, str, Sequence[int]] = None,
-                 root_index: int = 0,
+                 joint_indices: Union[None, str, Skeleton,
+                                      Sequence[int]] = None,
+                 skeleton: Union[str, Skeleton] = 'h36m',
                  strip_subaction: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -72,27 +92,11 @@ class BasePose3DMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix,
                          collect_dir=collect_dir)
         self.per_action = per_action
-        self.joint_indices = self._resolve_joint_indices(joint_indices)
-        self.root_index = int(root_index)
+        self.joint_indices = resolve_joint_indices(joint_indices)
+        self.skeleton = get_skeleton(skeleton)
         self.strip_subaction = strip_subaction
 
     # ------------------------------------------------------------ reading --
-    @staticmethod
-    def _resolve_joint_indices(joint_indices):
-        if joint_indices is None:
-            return None
-        if isinstance(joint_indices, str):
-            skeleton = get_skeleton(joint_indices)
-            return np.asarray(skeleton.extras.get(
-                'evaluated_joints', range(skeleton.num_joints)), dtype=int)
-        indices = np.asarray(joint_indices)
-        if (indices.ndim != 1 or indices.size == 0
-                or indices.dtype.kind not in 'iu'):
-            raise ValueError('`joint_indices` must be a non-empty list of '
-                             f'joint indices or a skeleton name, got '
-                             f'{joint_indices!r}')
-        return indices.astype(int)
-
     def _field(self, sample: dict, key: str, index: int):
         if key not in sample or sample[key] is None:
             raise KeyError(
@@ -127,7 +131,7 @@ class BasePose3DMetric(BaseMetric):
                                                  'root_index')).reshape(()))
         if sample.get('skeleton') is not None:
             return get_skeleton(sample['skeleton']).root_index
-        return self.root_index
+        return self.skeleton.root_index
 
     def _action(self, sample: dict, index: int) -> str:
         action = str(self._field(sample, 'action', index))

@@ -1,12 +1,14 @@
 """Registered 2D keypoint metric for image models."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.structures import BaseDataElement
 
 from pose3d_toolbox.registry import METRICS
+from pose3d_toolbox.skeletons import Skeleton
 from ..functional.keypoint_2d import keypoint_2d_errors, mean_2d_error, pck_2d
+from .base_pose3d_metric import resolve_joint_indices
 
 
 @METRICS.register_module()
@@ -24,17 +26,18 @@ class Keypoint2DMetric(BaseMetric):
 
     Args:
         pck_thresholds: fractions of the box size.
-        joint_indices: evaluate only these joints.
+        joint_indices: evaluate only these joints (indices, or a skeleton
+            whose ``evaluated_joints`` are taken, e.g. ``'hemlets'``).
     """
     default_prefix: Optional[str] = ''
 
     def __init__(self, pck_thresholds: Sequence[float] = (0.05, 0.1, 0.2),
-                 joint_indices: Optional[Sequence[int]] = None,
+                 joint_indices: Union[None, str, Skeleton,
+                                      Sequence[int]] = None,
                  collect_device: str = 'cpu', prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.pck_thresholds = tuple(float(t) for t in pck_thresholds)
-        self.joint_indices = None if joint_indices is None else np.asarray(
-            joint_indices, int)
+        self.joint_indices = resolve_joint_indices(joint_indices)
 
     def _get(self, sample: dict, key: str, index: int):
         if sample.get(key) is None:

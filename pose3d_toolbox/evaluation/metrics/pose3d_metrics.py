@@ -43,7 +43,7 @@ class PoseErrorMetric(BasePose3DMetric):
         **kwargs: see :class:`BasePose3DMetric` (``per_action``,
             ``joint_indices`` -- e.g. ``'hemlets'`` or ``range(17)`` to
             evaluate HEMlets' 18 joints on the 17 of Human3.6M --,
-            ``root_index``, ...).
+            ``skeleton``, ...).
     """
 
     def __init__(self,
