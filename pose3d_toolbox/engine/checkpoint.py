@@ -1,4 +1,5 @@
-"""Safe checkpoint loading and crash-safe checkpoint writing.
+"""Safe checkpoint loading, strict key checking and finding the newest
+complete checkpoint.
 
 Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and refuses
 the Python objects that mmengine 0.10.7 writes into its own checkpoints
@@ -12,11 +13,13 @@ import codecs
 import os
 import os.path as osp
 import pickle
+import re
 import zipfile
-from typing import Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
 
 # HistoryBuffer's default statistics (mmengine 0.10.7) plus any registered
@@ -73,13 +76,6 @@ def is_complete_checkpoint(path: str) -> bool:
         return False
 
 
-def atomic_replace(tmp_path: str, path: str) -> None:
-    """fsync ``tmp_path`` and rename it onto ``path`` in one atomic step."""
-    with open(tmp_path, 'rb') as f:
-        os.fsync(f.fileno())
-    os.replace(tmp_path, path)
-
-
 def find_latest_checkpoint(work_dir: str, logger=None) -> Optional[str]:
     """Newest complete checkpoint of ``work_dir``, or None.
 
@@ -105,3 +101,89 @@ def find_latest_checkpoint(work_dir: str, logger=None) -> Optional[str]:
         if is_complete_checkpoint(path):
             return path
     return None
+
+
+def trained_with(checkpoint: dict) -> Optional[str]:
+    """The config a checkpoint was trained with, as its meta records it:
+    ``"<config name>" (model <type>)``, or None if it records nothing.
+
+    mmengine stores ``meta['experiment_name']`` (the config's file name and
+    a timestamp) and the config text ``meta['cfg']``; the text is searched,
+    never executed.
+    """
+    meta = checkpoint.get('meta') or {}
+    name = meta.get('experiment_name')
+    if isinstance(name, str):
+        name = re.sub(r'_\d{8}_\d{6}$', '', name)
+    model = None
+    if isinstance(meta.get('cfg'), str):
+        found = re.search(r"^model\s*=\s*dict\(\s*type\s*=\s*'([^']+)'",
+                          meta['cfg'], re.M)
+        model = found and found.group(1)
+    if not name and not model:
+        return None
+    return ' '.join(filter(None, [name and f'"{name}"',
+                                  model and f'(model {model})']))
+
+
+def state_dict_mismatch(model: torch.nn.Module,
+                        state_dict: Dict[str, torch.Tensor]
+                        ) -> Dict[str, List[str]]:
+    """Keys of ``model`` missing from ``state_dict``, keys of
+    ``state_dict`` the model does not have, and keys in both whose shapes
+    differ (``'key: checkpoint (a, b) != model (c, d)'``)."""
+    own = model.state_dict()
+    shape = [f'{k}: checkpoint {tuple(v.shape)} != model '
+             f'{tuple(own[k].shape)}' for k, v in state_dict.items()
+             if k in own and hasattr(v, 'shape')
+             and tuple(v.shape) != tuple(own[k].shape)]
+    return dict(missing=[k for k in own if k not in state_dict
+                         and not k.endswith('num_batches_tracked')],
+                unexpected=[k for k in state_dict if k not in own],
+                shape=shape)
+
+
+def checkpoint_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
+    """The model weights of a loaded checkpoint, without DDP's ``module.``
+    prefix."""
+    state = checkpoint.get('state_dict', checkpoint)
+    return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+
+
+def load_model_checkpoint(model: torch.nn.Module, filename: str,
+                          strict: bool = True, map_location='cpu',
+                          logger=None) -> dict:
+    """Load the weights of checkpoint ``filename`` into ``model``; return
+    the checkpoint.
+
+    With ``strict`` (the default) a checkpoint that does not fit the model
+    (missing or unexpected keys, other shapes) raises a ``RuntimeError``
+    that lists the first few of each and names the config the checkpoint
+    was trained with, if it records one; nothing is loaded then.
+    ``strict=False`` loads the keys that fit and logs the rest.
+
+    Used by ``tools/test.py``, ``load_from`` (``Pose3dRunner``) and meant
+    for any inferencer that builds a model from a config and a checkpoint.
+    """
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    state_dict = checkpoint_state_dict(checkpoint)
+    bad = state_dict_mismatch(model, state_dict)
+    if strict and any(bad.values()):
+        def first(keys, n=5):
+            more = f', ... ({len(keys) - n} more)' if len(keys) > n else ''
+            return ', '.join(keys[:n]) + more
+        parts = [f'{len(v)} {label}: {first(v)}' for label, v in (
+            ('missing keys', bad['missing']),
+            ('unexpected keys', bad['unexpected']),
+            ('keys with another shape', bad['shape'])) if v]
+        origin = trained_with(checkpoint)
+        origin = (f' It was trained with the config {origin}.' if origin
+                  else ' It records no training config.')
+        raise RuntimeError(
+            f'checkpoint {filename} does not fit the model '
+            f'{type(model).__name__}: {"; ".join(parts)}.{origin} Pass the '
+            'matching config, or load the matching weights only with '
+            '--non-strict (tools/test.py) / strict_load=False in the '
+            'config.')
+    load_state_dict(model, state_dict, strict=False, logger=logger)
+    return checkpoint
