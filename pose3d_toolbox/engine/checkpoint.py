@@ -117,9 +117,19 @@ def trained_with(checkpoint: dict) -> Optional[str]:
         name = re.sub(r'_\d{8}_\d{6}$', '', name)
     model = None
     if isinstance(meta.get('cfg'), str):
-        found = re.search(r"^model\s*=\s*dict\(\s*type\s*=\s*'([^']+)'",
-                          meta['cfg'], re.M)
+        # the top-level ``type`` of the ``model = dict(...)`` block
+        block = re.search(r'^model = dict\((.*?)^\S', meta['cfg'] + '\nEND',
+                          re.M | re.S)
+        found = block and re.search(r"^(?:    |\s*dict\()?type='([^']+)'",
+                                    block.group(1), re.M)
         model = found and found.group(1)
+        backbone = block and re.search(
+            r"^    backbone=dict\((.*?)^    \S", block.group(1) + '    END',
+            re.M | re.S)
+        backbone = backbone and re.search(
+            r"^(?:        |\s*)type='([^']+)'", backbone.group(1), re.M)
+        if model and backbone:
+            model = f'{model}, backbone {backbone.group(1)}'
     if not name and not model:
         return None
     return ' '.join(filter(None, [name and f'"{name}"',

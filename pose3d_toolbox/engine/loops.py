@@ -147,7 +147,13 @@ class ExactResumeEpochLoop(EpochBasedTrainLoop):
         if self._pending_rng is not None:
             set_rng_state(self._pending_rng)
             self._pending_rng = None
-        for idx, data_batch in enumerate(batches, start=skip):
+        for idx in range(skip, len(self.dataloader)):
+            with preserved_rng():  # loading never shifts the model's stream
+                data_batch = next(batches, None)
+            if data_batch is None:
+                break
             self.run_iter(idx, data_batch)
+        if self.sampler is not None:  # unused if the epoch was all skipped
+            self.sampler.skip = 0
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1

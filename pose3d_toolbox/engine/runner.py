@@ -173,12 +173,15 @@ class Pose3dRunner(Runner):
 
     def _auto_resume_checkpoint(self) -> Optional[str]:
         """The newest complete checkpoint of the work directory; None (and
-        a warning) if it holds none; an error if it holds only cut ones."""
+        a warning) if it holds none; an error if it holds only cut ones.
+
+        Temporary files of a killed first write do not count: no checkpoint
+        was ever completed, so starting from scratch loses nothing.
+        """
         found = find_latest_checkpoint(self.work_dir, self.logger)
         if found is not None:
             return found
-        left = sorted(glob.glob(osp.join(self.work_dir, '*.pth')) +
-                      glob.glob(osp.join(self.work_dir, '.*.pth.tmp*')))
+        left = sorted(glob.glob(osp.join(self.work_dir, '*.pth')))
         if left:
             raise RuntimeError(
                 f'--resume: {self.work_dir} holds checkpoint files '

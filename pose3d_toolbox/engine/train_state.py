@@ -24,7 +24,7 @@ from typing import Iterator, Optional, Tuple, Union
 import numpy as np
 import torch
 from mmengine.dataset import worker_init_fn as mmengine_worker_init_fn
-from torch.utils.data import Dataset, Sampler, get_worker_info
+from torch.utils.data import Dataset, Sampler
 
 from pose3d_toolbox.registry import DATA_SAMPLERS, DATASETS
 
@@ -70,10 +70,15 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
 
 
 def seed_globals(seed: int) -> None:
-    """Seed python's, numpy's and torch's global generators."""
+    """Seed python's, numpy's and torch's (CPU) global generators.
+
+    ``torch.default_generator.manual_seed`` rather than
+    ``torch.manual_seed``, which also seeds every accelerator and costs
+    0.7 ms, too much per sample.
+    """
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)
 
 
 @DATASETS.register_module()
@@ -82,9 +87,11 @@ class SeededSampleDataset(Dataset):
     global generators seeded by :func:`sample_seed`; a plain index loads
     as the wrapped dataset would.
 
-    In the main process (``num_workers=0``) the generators are restored
-    afterwards, so loading data leaves the model's random stream alone.
-    Every other attribute is the wrapped dataset's (``metainfo``,
+    Loading a seeded item leaves the generators seeded; in the main process
+    (``num_workers=0``) ``ExactResumeEpochLoop`` therefore fetches each
+    batch inside :func:`preserved_rng`, so data loading never shifts the
+    model's random stream (once per batch: saving numpy's state costs
+    0.2 ms). Every other attribute is the wrapped dataset's (``metainfo``,
     ``cumulative_sizes``, ...).
 
     Args:
@@ -107,12 +114,8 @@ class SeededSampleDataset(Dataset):
         if not isinstance(item, tuple):
             return self.dataset[item]
         index, epoch, seed = item
-        if get_worker_info() is not None:  # a worker's generators are its own
-            seed_globals(sample_seed(seed, epoch, index))
-            return self.dataset[index]
-        with preserved_rng():
-            seed_globals(sample_seed(seed, epoch, index))
-            return self.dataset[index]
+        seed_globals(sample_seed(seed, epoch, index))
+        return self.dataset[index]
 
 
 @DATA_SAMPLERS.register_module()
