@@ -1,6 +1,6 @@
 from .checkpoint import (allow_checkpoint_globals, find_latest_checkpoint,
                          is_complete_checkpoint, load_model_checkpoint,
-                         state_dict_mismatch, trained_with)
+                         load_weights, trained_with)
 from .checkpoint_hook import SafeCheckpointHook
 from .dump_results import AtomicDumpResults
 from .loops import ExactResumeEpochLoop
@@ -17,5 +17,5 @@ __all__ = ['AtomicDumpResults', 'ExactResumeEpochLoop', 'Pose3dRunner',
            'allow_checkpoint_globals', 'find_latest_checkpoint',
            'get_rng_state', 'init_cpu_process_group',
            'is_complete_checkpoint', 'load_model_checkpoint',
-           'preserved_rng', 'set_rng_state', 'state_dict_mismatch',
+           'load_weights', 'preserved_rng', 'set_rng_state',
            'trained_with', 'worker_init_fn']

@@ -10,16 +10,19 @@ the Python objects that mmengine 0.10.7 writes into its own checkpoints
 checkpoints legitimately hold.
 """
 import codecs
+import logging
 import os
 import os.path as osp
 import pickle
 import re
 import zipfile
+from collections import OrderedDict
 from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import _load_checkpoint
 
 
 # HistoryBuffer's default statistics (mmengine 0.10.7) plus any registered
@@ -136,21 +139,46 @@ def trained_with(checkpoint: dict) -> Optional[str]:
                                   model and f'(model {model})']))
 
 
-def state_dict_mismatch(model: torch.nn.Module,
-                        state_dict: Dict[str, torch.Tensor]
-                        ) -> Dict[str, List[str]]:
-    """Keys of ``model`` missing from ``state_dict``, keys of
-    ``state_dict`` the model does not have, and keys in both whose shapes
-    differ (``'key: checkpoint (a, b) != model (c, d)'``)."""
-    own = model.state_dict()
-    shape = [f'{k}: checkpoint {tuple(v.shape)} != model '
-             f'{tuple(own[k].shape)}' for k, v in state_dict.items()
-             if k in own and hasattr(v, 'shape')
-             and tuple(v.shape) != tuple(own[k].shape)]
-    return dict(missing=[k for k in own if k not in state_dict
-                         and not k.endswith('num_batches_tracked')],
-                unexpected=[k for k in state_dict if k not in own],
-                shape=shape)
+SIZE_MISMATCH = re.compile(
+    r'size mismatch for (\S+): copying a param with shape '
+    r'torch\.Size\(\[(.*?)\]\) from checkpoint, the shape in current model '
+    r'is torch\.Size\(\[(.*?)\]\)')
+
+
+def load_state_dict_report(model: torch.nn.Module,
+                           state_dict: Dict[str, torch.Tensor]
+                           ) -> Dict[str, List[str]]:
+    """Load the entries of ``state_dict`` that fit ``model``; return what
+    did not: ``missing`` keys of the model, ``unexpected`` keys of the
+    checkpoint, and ``shape`` (``'key: checkpoint (a, b) != model (c,
+    d)'``, such entries are skipped).
+
+    Loads module by module through ``_load_from_state_dict`` (as torch and
+    mmengine do), so a model's own key remapping of older checkpoints
+    applies before keys are compared. BatchNorm's ``num_batches_tracked``
+    may be missing (older torch did not save it).
+    """
+    state_dict = OrderedDict(state_dict)
+    metadata = getattr(state_dict, '_metadata', None)
+    missing, unexpected, errors = [], [], []
+
+    def load(module, prefix=''):
+        local = {} if metadata is None else metadata.get(prefix[:-1], {})
+        module._load_from_state_dict(state_dict, prefix, local, True,
+                                     missing, unexpected, errors)
+        for name, child in module._modules.items():
+            if child is not None:
+                load(child, prefix + name + '.')
+
+    load(model)
+    shape = []
+    for msg in errors:
+        found = SIZE_MISMATCH.search(msg)
+        shape.append(f'{found.group(1)}: checkpoint ({found.group(2)}) != '
+                     f'model ({found.group(3)})' if found else msg)
+    return dict(missing=[k for k in missing
+                         if not k.endswith('num_batches_tracked')],
+                unexpected=unexpected, shape=shape)
 
 
 def checkpoint_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
@@ -160,40 +188,55 @@ def checkpoint_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
     return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
 
 
-def load_model_checkpoint(model: torch.nn.Module, filename: str,
-                          strict: bool = True, map_location='cpu',
-                          logger=None) -> dict:
-    """Load the weights of checkpoint ``filename`` into ``model``; return
-    the checkpoint.
+def load_weights(model: torch.nn.Module, checkpoint: dict,
+                 strict: bool = True, filename: str = 'the checkpoint',
+                 logger=None) -> None:
+    """Load a loaded checkpoint's weights into ``model``.
 
     With ``strict`` (the default) a checkpoint that does not fit the model
     (missing or unexpected keys, other shapes) raises a ``RuntimeError``
     that lists the first few of each and names the config the checkpoint
-    was trained with, if it records one; nothing is loaded then.
-    ``strict=False`` loads the keys that fit and logs the rest.
+    was trained with, if it records one; the model, partly loaded then,
+    must not be used. ``strict=False`` loads the entries that fit and logs
+    the rest.
+    """
+    bad = load_state_dict_report(model, checkpoint_state_dict(checkpoint))
+    if not any(bad.values()):
+        return
 
-    Used by ``tools/test.py``, ``load_from`` (``Pose3dRunner``) and meant
-    for any inferencer that builds a model from a config and a checkpoint.
+    def first(keys, n=5):
+        more = f', ... ({len(keys) - n} more)' if len(keys) > n else ''
+        return ', '.join(keys[:n]) + more
+    parts = [f'{len(v)} {label}: {first(v)}' for label, v in (
+        ('missing keys', bad['missing']),
+        ('unexpected keys', bad['unexpected']),
+        ('keys with another shape', bad['shape'])) if v]
+    if not strict:
+        print_log(f'{filename} fits the model {type(model).__name__} only '
+                  f'in part (loaded non-strictly): {"; ".join(parts)}',
+                  logger=logger, level=logging.WARNING)
+        return
+    origin = trained_with(checkpoint)
+    origin = (f' It was trained with the config {origin}.' if origin
+              else ' It records no training config.')
+    raise RuntimeError(
+        f'checkpoint {filename} does not fit the model '
+        f'{type(model).__name__}: {"; ".join(parts)}.{origin} Pass the '
+        'matching config, or load the matching weights only with '
+        '--non-strict (tools/test.py, tools/train.py) / strict_load=False '
+        'in the config.')
+
+
+def load_model_checkpoint(model: torch.nn.Module, filename: str,
+                          strict: bool = True, map_location='cpu',
+                          logger=None) -> dict:
+    """Read checkpoint ``filename`` and load its weights into ``model``
+    (:func:`load_weights`); return the checkpoint.
+
+    For code that builds a model from a config and loads a checkpoint
+    (an inferencer); ``Pose3dRunner`` does the same for ``tools/test.py``
+    and ``load_from``.
     """
     checkpoint = _load_checkpoint(filename, map_location=map_location)
-    state_dict = checkpoint_state_dict(checkpoint)
-    bad = state_dict_mismatch(model, state_dict)
-    if strict and any(bad.values()):
-        def first(keys, n=5):
-            more = f', ... ({len(keys) - n} more)' if len(keys) > n else ''
-            return ', '.join(keys[:n]) + more
-        parts = [f'{len(v)} {label}: {first(v)}' for label, v in (
-            ('missing keys', bad['missing']),
-            ('unexpected keys', bad['unexpected']),
-            ('keys with another shape', bad['shape'])) if v]
-        origin = trained_with(checkpoint)
-        origin = (f' It was trained with the config {origin}.' if origin
-                  else ' It records no training config.')
-        raise RuntimeError(
-            f'checkpoint {filename} does not fit the model '
-            f'{type(model).__name__}: {"; ".join(parts)}.{origin} Pass the '
-            'matching config, or load the matching weights only with '
-            '--non-strict (tools/test.py) / strict_load=False in the '
-            'config.')
-    load_state_dict(model, state_dict, strict=False, logger=logger)
+    load_weights(model, checkpoint, strict, filename, logger)
     return checkpoint

@@ -11,11 +11,12 @@ import torch.distributed as dist
 from mmengine.dist import get_rank, is_main_process
 from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 
 from pose3d_toolbox.registry import LOOPS, RUNNERS
 from pose3d_toolbox.utils.atomic import commit_tmp_file
 from .checkpoint import (find_latest_checkpoint, is_complete_checkpoint,
-                         load_model_checkpoint)
+                         load_weights)
 from .train_state import worker_init_fn
 
 
@@ -127,10 +128,9 @@ class Pose3dRunner(Runner):
             strict = bool(self.cfg.get('strict_load', True))
         model = self.model.module if is_model_wrapper(self.model) \
             else self.model
-        checkpoint = load_model_checkpoint(model, filename, strict=strict,
-                                           map_location=map_location,
-                                           logger=self.logger)
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        load_weights(model, checkpoint, strict, filename, self.logger)
         self._loaded_train_state = checkpoint.get('train_state')
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
