@@ -26,10 +26,16 @@ def tmp_path_for(path: str) -> str:
 
 
 def fsync_dir(folder: str) -> None:
-    """``fsync`` a directory, making renames inside it durable."""
-    fd = os.open(folder, os.O_RDONLY)
+    """``fsync`` a directory, making renames inside it durable (skipped
+    where the file system or OS cannot open or sync a directory)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass
     finally:
         os.close(fd)
 
