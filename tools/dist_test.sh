@@ -3,6 +3,8 @@
 #   tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCESSES [test.py options]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and MASTER_PORT on each node.
 # Without a GPU the processes run on CPU over gloo.
+# When a process or node dies, the others stop within env_cfg.dist_cfg.timeout
+# seconds (e.g. --cfg-options env_cfg.dist_cfg.timeout=600) instead of waiting.
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2

@@ -3,6 +3,8 @@
 #   tools/dist_train.sh CONFIG NUM_PROCESSES [train.py options]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and MASTER_PORT on each node.
 # Without a GPU the processes train on CPU over gloo.
+# When a process or node dies, the others stop within env_cfg.dist_cfg.timeout
+# seconds (e.g. --cfg-options env_cfg.dist_cfg.timeout=600) instead of waiting.
 set -euo pipefail
 CONFIG=$1
 NPROC=$2

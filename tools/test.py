@@ -16,6 +16,11 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out', '--dump', dest='out',
         help='pickle every prediction (data samples as dicts) to this file')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='load a checkpoint that does not fit the model (missing, '
+        'unexpected or reshaped keys are skipped and logged); without it '
+        'such a checkpoint is an error')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -25,6 +30,8 @@ def main(argv=None):
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    if args.non_strict:
+        cfg.strict_load = False
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out {args.out}: the file must end in .pkl')
@@ -32,7 +39,7 @@ def main(argv=None):
         if isinstance(evaluators, dict):
             evaluators = [evaluators]
         cfg.test_evaluator = list(evaluators) + [
-            dict(type='DumpResults', out_file_path=args.out)]
+            dict(type='AtomicDumpResults', out_file_path=args.out)]
     return run_runner(cfg, 'test')
 
 

@@ -22,6 +22,10 @@ def parse_args(argv=None):
                         help='do not evaluate during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate with the batch size')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='let load_from load a checkpoint that does not fit the model '
+        '(the keys that fit); without it that is an error')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -40,6 +44,8 @@ def main(argv=None):
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+    if args.non_strict:
+        cfg.strict_load = False
     run_runner(cfg, 'train')
 
 

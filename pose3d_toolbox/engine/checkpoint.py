@@ -1,4 +1,5 @@
-"""Safe checkpoint loading and crash-safe checkpoint writing.
+"""Safe checkpoint loading, strict key checking and finding the newest
+complete checkpoint.
 
 Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and refuses
 the Python objects that mmengine 0.10.7 writes into its own checkpoints
@@ -9,14 +10,19 @@ the Python objects that mmengine 0.10.7 writes into its own checkpoints
 checkpoints legitimately hold.
 """
 import codecs
+import logging
 import os
 import os.path as osp
 import pickle
+import re
 import zipfile
-from typing import Optional
+from collections import OrderedDict
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import _load_checkpoint
 
 
 # HistoryBuffer's default statistics (mmengine 0.10.7) plus any registered
@@ -73,13 +79,6 @@ def is_complete_checkpoint(path: str) -> bool:
         return False
 
 
-def atomic_replace(tmp_path: str, path: str) -> None:
-    """fsync ``tmp_path`` and rename it onto ``path`` in one atomic step."""
-    with open(tmp_path, 'rb') as f:
-        os.fsync(f.fileno())
-    os.replace(tmp_path, path)
-
-
 def find_latest_checkpoint(work_dir: str, logger=None) -> Optional[str]:
     """Newest complete checkpoint of ``work_dir``, or None.
 
@@ -105,3 +104,139 @@ def find_latest_checkpoint(work_dir: str, logger=None) -> Optional[str]:
         if is_complete_checkpoint(path):
             return path
     return None
+
+
+def trained_with(checkpoint: dict) -> Optional[str]:
+    """The config a checkpoint was trained with, as its meta records it:
+    ``"<config name>" (model <type>)``, or None if it records nothing.
+
+    mmengine stores ``meta['experiment_name']`` (the config's file name and
+    a timestamp) and the config text ``meta['cfg']``; the text is searched,
+    never executed.
+    """
+    meta = checkpoint.get('meta') or {}
+    name = meta.get('experiment_name')
+    if isinstance(name, str):
+        name = re.sub(r'_\d{8}_\d{6}$', '', name)
+    model = None
+    if isinstance(meta.get('cfg'), str):
+        # the top-level ``type`` of the ``model = dict(...)`` block
+        block = re.search(r'^model = dict\((.*?)^\S', meta['cfg'] + '\nEND',
+                          re.M | re.S)
+        found = block and re.search(r"^(?:    |\s*dict\()?type='([^']+)'",
+                                    block.group(1), re.M)
+        model = found and found.group(1)
+        backbone = block and re.search(
+            r"^    backbone=dict\((.*?)^    \S", block.group(1) + '    END',
+            re.M | re.S)
+        backbone = backbone and re.search(
+            r"^(?:        |\s*)type='([^']+)'", backbone.group(1), re.M)
+        if model and backbone:
+            model = f'{model}, backbone {backbone.group(1)}'
+    if not name and not model:
+        return None
+    return ' '.join(filter(None, [name and f'"{name}"',
+                                  model and f'(model {model})']))
+
+
+SIZE_MISMATCH = re.compile(
+    r'size mismatch for (\S+): copying a param with shape '
+    r'torch\.Size\(\[(.*?)\]\) from checkpoint, the shape in current model '
+    r'is torch\.Size\(\[(.*?)\]\)')
+
+
+def load_state_dict_report(model: torch.nn.Module,
+                           state_dict: Dict[str, torch.Tensor]
+                           ) -> Dict[str, List[str]]:
+    """Load the entries of ``state_dict`` that fit ``model``; return what
+    did not: ``missing`` keys of the model, ``unexpected`` keys of the
+    checkpoint, and ``shape`` (``'key: checkpoint (a, b) != model (c,
+    d)'``, such entries are skipped).
+
+    Loads module by module through ``_load_from_state_dict`` (as torch and
+    mmengine do), so a model's own key remapping of older checkpoints
+    applies before keys are compared. BatchNorm's ``num_batches_tracked``
+    may be missing (older torch did not save it).
+    """
+    state_dict = OrderedDict(state_dict)
+    metadata = getattr(state_dict, '_metadata', None)
+    missing, unexpected, errors = [], [], []
+
+    def load(module, prefix=''):
+        local = {} if metadata is None else metadata.get(prefix[:-1], {})
+        module._load_from_state_dict(state_dict, prefix, local, True,
+                                     missing, unexpected, errors)
+        for name, child in module._modules.items():
+            if child is not None:
+                load(child, prefix + name + '.')
+
+    load(model)
+    shape = []
+    for msg in errors:
+        found = SIZE_MISMATCH.search(msg)
+        shape.append(f'{found.group(1)}: checkpoint ({found.group(2)}) != '
+                     f'model ({found.group(3)})' if found else msg)
+    return dict(missing=[k for k in missing
+                         if not k.endswith('num_batches_tracked')],
+                unexpected=unexpected, shape=shape)
+
+
+def checkpoint_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
+    """The model weights of a loaded checkpoint, without DDP's ``module.``
+    prefix."""
+    state = checkpoint.get('state_dict', checkpoint)
+    return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+
+
+def load_weights(model: torch.nn.Module, checkpoint: dict,
+                 strict: bool = True, filename: str = 'the checkpoint',
+                 logger=None) -> None:
+    """Load a loaded checkpoint's weights into ``model``.
+
+    With ``strict`` (the default) a checkpoint that does not fit the model
+    (missing or unexpected keys, other shapes) raises a ``RuntimeError``
+    that lists the first few of each and names the config the checkpoint
+    was trained with, if it records one; the model, partly loaded then,
+    must not be used. ``strict=False`` loads the entries that fit and logs
+    the rest.
+    """
+    bad = load_state_dict_report(model, checkpoint_state_dict(checkpoint))
+    if not any(bad.values()):
+        return
+
+    def first(keys, n=5):
+        more = f', ... ({len(keys) - n} more)' if len(keys) > n else ''
+        return ', '.join(keys[:n]) + more
+    parts = [f'{len(v)} {label}: {first(v)}' for label, v in (
+        ('missing keys', bad['missing']),
+        ('unexpected keys', bad['unexpected']),
+        ('keys with another shape', bad['shape'])) if v]
+    if not strict:
+        print_log(f'{filename} fits the model {type(model).__name__} only '
+                  f'in part (loaded non-strictly): {"; ".join(parts)}',
+                  logger=logger, level=logging.WARNING)
+        return
+    origin = trained_with(checkpoint)
+    origin = (f' It was trained with the config {origin}.' if origin
+              else ' It records no training config.')
+    raise RuntimeError(
+        f'checkpoint {filename} does not fit the model '
+        f'{type(model).__name__}: {"; ".join(parts)}.{origin} Pass the '
+        'matching config, or load the matching weights only with '
+        '--non-strict (tools/test.py, tools/train.py) / strict_load=False '
+        'in the config.')
+
+
+def load_model_checkpoint(model: torch.nn.Module, filename: str,
+                          strict: bool = True, map_location='cpu',
+                          logger=None) -> dict:
+    """Read checkpoint ``filename`` and load its weights into ``model``
+    (:func:`load_weights`); return the checkpoint.
+
+    For code that builds a model from a config and loads a checkpoint
+    (an inferencer); ``Pose3dRunner`` does the same for ``tools/test.py``
+    and ``load_from``.
+    """
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    load_weights(model, checkpoint, strict, filename, logger)
+    return checkpoint

@@ -1,18 +1,27 @@
 """The toolbox's Runner: mmengine's, made safe for CPU clusters and crashes."""
+import copy
+import datetime
+import glob
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
 import torch.distributed as dist
-from mmengine.dist import is_main_process
+from mmengine.dist import get_rank, is_main_process
 from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 
-from pose3d_toolbox.registry import RUNNERS
-from .checkpoint import atomic_replace, find_latest_checkpoint
+from pose3d_toolbox.registry import LOOPS, RUNNERS
+from pose3d_toolbox.utils.atomic import commit_tmp_file
+from .checkpoint import (find_latest_checkpoint, is_complete_checkpoint,
+                         load_weights)
+from .train_state import worker_init_fn
 
 
-def init_cpu_process_group(launcher: str) -> None:
+def init_cpu_process_group(launcher: str,
+                           timeout: Optional[float] = None) -> None:
     """Start a gloo process group from the launcher's environment.
 
     mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and so fails on
@@ -23,6 +32,10 @@ def init_cpu_process_group(launcher: str) -> None:
     ``MASTER_ADDR``/``MASTER_PORT``; ``'slurm'`` derives them from
     ``SLURM_PROCID``/``SLURM_NTASKS`` (``MASTER_ADDR`` must be exported by
     the job script, as ``tools/slurm_train.sh`` does).
+
+    ``timeout`` (seconds; ``env_cfg.dist_cfg.timeout``) bounds every
+    collective: when a peer dies or hangs, the others raise and exit
+    instead of waiting (torch's default is 30 minutes).
     """
     if launcher == 'slurm':
         os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
@@ -33,27 +46,61 @@ def init_cpu_process_group(launcher: str) -> None:
     elif launcher != 'pytorch':
         raise ValueError(f'launcher {launcher!r} is not supported without a '
                          "GPU; use 'pytorch' (torchrun) or 'slurm'")
-    dist.init_process_group(backend='gloo')
+    kwargs = {} if timeout is None else dict(
+        timeout=datetime.timedelta(seconds=float(timeout)))
+    dist.init_process_group(backend='gloo', **kwargs)
 
 
 @RUNNERS.register_module()
 class Pose3dRunner(Runner):
-    """:class:`mmengine.runner.Runner` with three fixes.
+    """:class:`mmengine.runner.Runner`, safe for CPU clusters and crashes.
 
     - Distributed runs work on CPU (gloo): the process group is created
-      before mmengine tries CUDA, and DDP wraps a CPU model without
-      ``device_ids``.
-    - Checkpoints are written to a temporary file and renamed into place,
-      so a crash mid-write never leaves a corrupt checkpoint or a
-      ``last_checkpoint`` pointing at one.
-    - ``resume=True`` picks the newest *complete* checkpoint.
+      before mmengine tries CUDA, with ``env_cfg.dist_cfg.timeout``, and
+      DDP wraps a CPU model without ``device_ids``.
+    - Checkpoints are written to a temporary file, fsynced and renamed into
+      place, so a kill mid-write never leaves a corrupt checkpoint (with
+      ``SafeCheckpointHook``, ``last_checkpoint`` and old checkpoints are
+      handled in a kill-safe order too).
+    - ``resume=True`` picks the newest *complete* checkpoint; a named
+      checkpoint that is missing or cut, or a work directory holding only
+      cut ones, is an error instead of a silent restart from scratch.
+    - ``load_from`` is strict unless the config sets ``strict_load=False``:
+      weights that do not fit the model are an error naming the config
+      they were trained with.
+    - A ``train_cfg`` with ``by_epoch=True`` and no ``type`` builds an
+      :class:`~pose3d_toolbox.engine.ExactResumeEpochLoop`.
+    - Data-loader workers die with their process (``worker_init_fn``).
     """
 
     def setup_env(self, env_cfg):
         if (self.distributed and not dist.is_initialized()
                 and not torch.cuda.is_available()):
-            init_cpu_process_group(self.launcher)
+            init_cpu_process_group(
+                self.launcher, env_cfg.get('dist_cfg', {}).get('timeout'))
         super().setup_env(env_cfg)
+
+    def build_train_loop(self, loop):
+        if isinstance(loop, dict) and 'type' not in loop and loop.get(
+                'by_epoch', False):
+            loop = copy.deepcopy(loop)
+            loop['type'] = 'ExactResumeEpochLoop'
+            return LOOPS.build(loop, default_args=dict(
+                runner=self, dataloader=self._train_dataloader))
+        return super().build_train_loop(loop)
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        if isinstance(dataloader, dict) and dataloader.get(
+                'num_workers', 0) > 0 and 'worker_init_fn' not in dataloader:
+            dataloader = copy.copy(dataloader)
+            dataloader['worker_init_fn'] = dict(
+                type=worker_init_fn, num_workers=dataloader['num_workers'],
+                rank=get_rank(),
+                seed=None if seed is None else seed + (
+                    get_rank() if diff_rank_seed else 0))
+        return Runner.build_dataloader(dataloader, seed=seed,
+                                       diff_rank_seed=diff_rank_seed)
 
     def wrap_model(self, model_wrapper_cfg, model):
         if (self.distributed and not torch.cuda.is_available()
@@ -70,15 +117,77 @@ class Pose3dRunner(Runner):
         tmp_name = f'.{filename}.tmp{os.getpid()}'
         super().save_checkpoint(out_dir, tmp_name, *args, **kwargs)
         if is_main_process():  # mmengine writes on the main process only
-            atomic_replace(osp.join(out_dir, tmp_name),
-                           osp.join(out_dir, filename))
+            commit_tmp_file(osp.join(out_dir, tmp_name),
+                            osp.join(out_dir, filename))
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=None,
+                        revise_keys=None):
+        """Load weights from ``filename`` (strictly unless the config sets
+        ``strict_load=False`` or ``strict=False`` is passed)."""
+        if strict is None:
+            strict = bool(self.cfg.get('strict_load', True))
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        load_weights(model, checkpoint, strict, filename, self.logger)
+        self._loaded_train_state = checkpoint.get('train_state')
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    def resume(self, filename, *args, **kwargs):
+        """mmengine's resume, then the loop's exact position and random
+        state (``ExactResumeEpochLoop.load_train_state``)."""
+        super().resume(filename, *args, **kwargs)
+        loop = self.train_loop
+        if not hasattr(loop, 'load_train_state'):
+            return
+        state = self._loaded_train_state
+        if state is None:
+            self.logger.warning(
+                f'{filename} holds no train_state (written before exact '
+                'resume): continuing at its iteration, but the random '
+                'generators start afresh')
+            state = dict(rng=None, world_size=self.world_size,
+                         batch_size=loop.dataloader.batch_size,
+                         iters_per_epoch=len(loop.dataloader))
+        loop.load_train_state(state, loop.epoch, loop.iter, filename)
 
     def load_or_resume(self):
-        if self._resume and self._load_from is None and not self._has_loaded:
-            self._load_from = find_latest_checkpoint(self.work_dir,
-                                                     self.logger)
+        if self._resume and not self._has_loaded:
             if self._load_from is None:
-                self.logger.warning(f'--resume: no complete checkpoint in '
-                                    f'{self.work_dir}; training from scratch')
-                self._resume = False
+                self._load_from = self._auto_resume_checkpoint()
+                if self._load_from is None:
+                    self._resume = False
+            elif ('://' not in self._load_from
+                  and not is_complete_checkpoint(self._load_from)):
+                why = ('does not exist' if not osp.exists(self._load_from)
+                       else 'is incomplete (cut mid-write?)')
+                raise FileNotFoundError(
+                    f'--resume {self._load_from}: the checkpoint {why}. '
+                    f'Pass a complete checkpoint, or --resume without a '
+                    f'value to take the newest complete one in '
+                    f'{self.work_dir}.')
         return super().load_or_resume()
+
+    def _auto_resume_checkpoint(self) -> Optional[str]:
+        """The newest complete checkpoint of the work directory; None (and
+        a warning) if it holds none; an error if it holds only cut ones.
+
+        Temporary files of a killed first write do not count: no checkpoint
+        was ever completed, so starting from scratch loses nothing.
+        """
+        found = find_latest_checkpoint(self.work_dir, self.logger)
+        if found is not None:
+            return found
+        left = sorted(glob.glob(osp.join(self.work_dir, '*.pth')))
+        if left:
+            raise RuntimeError(
+                f'--resume: {self.work_dir} holds checkpoint files '
+                f'({", ".join(map(osp.basename, left[:5]))}) but none is '
+                'complete, so training cannot continue. Pass one with '
+                '--resume CKPT, or move them away to start from scratch.')
+        self.logger.warning(f'--resume: no checkpoint in {self.work_dir}; '
+                            'training from scratch')
+        return None

@@ -37,6 +37,7 @@ import numpy as np
 
 from pose3d_toolbox.geometry import (apply_affine, bbox_from_keypoints,
                                      crop_matrix)
+from pose3d_toolbox.utils.atomic import atomic_write
 from pose3d_toolbox.utils.camera import camera_to_pixel
 from .visibility import BODY, PARTS
 
@@ -375,7 +376,7 @@ class RenderCache:
         self.rendered = self._open('rendered.npy', mode, np.bool_, (n, ))
         if mode == 'w+':
             # meta last: a cache without it is incomplete and gets rebuilt
-            with open(meta_path, 'w') as fh:
+            with atomic_write(meta_path) as fh:
                 json.dump(meta, fh)
 
     def _open(self, name, mode, dtype, shape):
