@@ -155,13 +155,18 @@ class NpzLiftingDataset(BaseLiftingDataset):
                              option, where)
             if ids is not None:
                 wanted[field] = set(ids)
-        groups = [g for g in groups
-                  if all(g[2][f] in ids for f, ids in wanted.items())]
-        if not groups:
+        kept = [g for g in groups
+                if all(g[2][f] in ids for f, ids in wanted.items())]
+        if not kept:
+            pairs = sorted({'/'.join(g[2][f] for f in wanted)
+                            for g in groups})
             raise ValueError(
                 f'{where}: no video has ' + ' and '.join(
                     f'{f} in {sorted(ids)}' for f, ids in wanted.items()) +
-                '; choose values that occur together')
+                f'; the videos have {"/".join(wanted)} {pairs[:12]}'
+                f'{" ..." if len(pairs) > 12 else ""}: choose values that '
+                'occur together')
+        groups = kept
         videos = []
         for key, idx, info in groups:
             camera = checked_camera(

@@ -128,6 +128,23 @@ def test_filters_that_match_nothing_name_the_values_present(h36m):
         "no id reads as it. Present: ['S1', 'S5']" in str(e.value)
 
 
+def test_filters_that_never_occur_together(h36m, monkeypatch):
+    video_info = Human3p6mDataset.video_info
+
+    def s5_only_eats(self, key, imgname):
+        info = video_info(self, key, imgname)
+        return dict(info, action='Eating') if info['subject'] == 'S5' \
+            else info
+
+    monkeypatch.setattr(Human3p6mDataset, 'video_info', s5_only_eats)
+    with pytest.raises(ValueError) as e:
+        build(h36m, subjects=['S1'], actions=['Eating'])
+    assert "no video has subject in ['S1'] and action in ['Eating']; the " \
+        "videos have subject/action ['S1/Directions', 'S1/Photo', " \
+        "'S1/WalkDog', 'S5/Eating']: choose values that occur together" \
+        in str(e.value), str(e.value)
+
+
 def test_absent_ids_next_to_present_ones_are_skipped_with_a_warning(h36m):
     with pytest.warns(UserWarning, match=r"subjects \['S7'\] are not in the "
                       r"data and are skipped; present: \['S1', 'S5'\]"):
