@@ -148,6 +148,22 @@ class NpzLiftingDataset(BaseLiftingDataset):
                 raise dataset_file_error(self.ann_file, str(e),
                                          'imgname') from None
             groups.append((key, idx, info))
+        groups = self._select_videos(groups)
+        videos = []
+        for key, idx, info in groups:
+            camera = checked_camera(
+                cameras, info.pop('camera_key'), self.camera_param_file,
+                f' (used by {key!r})', convert=self.convert_camera)
+            video = {k: None if v is None else v[idx]
+                     for k, v in rows.items() if k != 'imgname'}
+            video.update(info, camera=camera, img_paths=imgnames[idx])
+            videos.append(video)
+        return videos
+
+    def _select_videos(self, groups: List[tuple]) -> List[tuple]:
+        """The ``(key, rows, info)`` groups that :meth:`filters` keep; an
+        option matching nothing (or options never met together) is an
+        error naming the values present (:func:`.checks.select_ids`)."""
         where = f'{type(self).__name__} ({self.ann_file})'
         wanted = {}
         for field, (option, requested) in self.filters().items():
@@ -166,14 +182,4 @@ class NpzLiftingDataset(BaseLiftingDataset):
                 f'; the videos have {"/".join(wanted)} {pairs[:12]}'
                 f'{" ..." if len(pairs) > 12 else ""}: choose values that '
                 'occur together')
-        groups = kept
-        videos = []
-        for key, idx, info in groups:
-            camera = checked_camera(
-                cameras, info.pop('camera_key'), self.camera_param_file,
-                f' (used by {key!r})', convert=self.convert_camera)
-            video = {k: None if v is None else v[idx]
-                     for k, v in rows.items() if k != 'imgname'}
-            video.update(info, camera=camera, img_paths=imgnames[idx])
-            videos.append(video)
-        return videos
+        return kept
