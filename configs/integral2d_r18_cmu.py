@@ -1,7 +1,9 @@
 # Quick start for image models: the 2D estimator of AbsPoseLifter's cascade
 # (ResNet-18, small input) trained on the embedded CMU renders and tested on
 # the CMU test subjects (fixed rig), on 2 CPU cores. Reports the 2D error in
-# image pixels and bbox-normalised PCK. Renders are cached under cache_dir.
+# image pixels and bbox-normalised PCK. Renders are cached in the user cache
+# ($POSE3D_CACHE_DIR/renders, else ~/.cache/pose3d_toolbox/renders); set
+# cache_dir to a folder instead, or to None to render on every request.
 _base_ = ['./_base_/default_runtime.py', './_base_/datasets/cmu_image.py',
           './_base_/models/integral2d.py']
 
@@ -14,7 +16,7 @@ render_size = (80, 80)  # = input_size * render_margin
 deconv_channels = (128, 128, 128)  # the paper's 256 would cost 2x here
 max_epochs = 10
 batch_size = 16
-cache_dir = 'data/cache/cmu_image'
+cache_dir = True
 
 codec = dict(type='GaussianHeatmapCodec', input_size=input_size,
              heatmap_size=heatmap_size, sigma=sigma, skeleton='h36m')

@@ -26,6 +26,21 @@ def run_tool(*args, timeout=600, env=None, cwd=None):
     return proc
 
 
+@pytest.fixture(scope='session', autouse=True)
+def user_cache_under_tmp(tmp_path_factory):
+    """Caches the code under test writes to the user cache
+    (``POSE3D_CACHE_DIR``, e.g. the renders of ``cache_dir=True``) go to a
+    pytest temporary folder, never to the source tree or ``~/.cache``; tools
+    started by the tests inherit it."""
+    old = os.environ.get('POSE3D_CACHE_DIR')
+    os.environ['POSE3D_CACHE_DIR'] = str(tmp_path_factory.mktemp('cache'))
+    yield os.environ['POSE3D_CACHE_DIR']
+    if old is None:
+        del os.environ['POSE3D_CACHE_DIR']
+    else:
+        os.environ['POSE3D_CACHE_DIR'] = old
+
+
 @pytest.fixture(scope='session')
 def h36m_root(tmp_path_factory):
     """A tiny Human3.6M tree in MMPose's layout, made once per session."""

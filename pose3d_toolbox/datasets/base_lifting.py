@@ -42,6 +42,7 @@ Example:
 """
 import copy
 import os.path as osp
+import warnings
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -51,6 +52,8 @@ from mmengine.dataset.base_dataset import force_full_init
 from ..registry import DATASETS
 from ..skeletons import Skeleton, get_skeleton
 from ..utils.camera import validate_camera
+from .checks import check_finite
+from .file_readers import skeleton_hint
 
 #: Keys of the dict returned by :meth:`BaseLiftingDataset.get_data_info`.
 SAMPLE_KEYS = ('keypoints_2d', 'keypoints_3d', 'visibility', 'target_index',
@@ -114,7 +117,11 @@ class BaseLiftingDataset(BaseDataset):
         step: use every ``step``-th frame of each video as a target.
         pad: if True every (step-th) frame is a target and windows are padded
             at the video edges; if False only targets whose whole window lies
-            inside the video are used.
+            inside the video are used: a video shorter than the window's
+            span (``(seq_len - 1) * frame_interval + 1`` frames) gives no
+            target and is skipped with a warning, and when no video is long
+            enough the dataset refuses to load, naming ``pad=True`` and the
+            longest video.
         num_random_frames: ``l``; if > 0 each sample also carries ``l``
             frames drawn at random from the whole video (only from the
             target and earlier frames when ``causal``), the global context
@@ -239,6 +246,9 @@ class BaseLiftingDataset(BaseDataset):
             return
         videos = (self._given_videos if self._given_videos is not None
                   else self.load_videos())
+        if not len(videos):
+            raise ValueError(f'{type(self).__name__}: no videos to load; '
+                             'check the dataset options and files')
         self._videos = [self._check_video(v, i) for i, v in enumerate(videos)]
         targets = self._build_targets()
         n = len(targets)
@@ -264,13 +274,25 @@ class BaseLiftingDataset(BaseDataset):
         kp2d = np.asarray(video['keypoints_2d'], dtype=np.float32)
         kp3d = np.asarray(video['keypoints_3d'], dtype=np.float32)
         T = len(kp2d)
+        if T == 0:
+            raise ValueError(f'{name}: no frames (keypoints_2d has shape '
+                             f'{kp2d.shape}); drop the empty video')
         for key, arr, shape in (('keypoints_2d', kp2d, (T, J, 2)),
                                 ('keypoints_3d', kp3d, (T, J, 3))):
+            if arr.ndim and len(arr) != T:
+                raise ValueError(
+                    f'{name}: {key!r} has {len(arr)} frames but '
+                    f"'keypoints_2d' has {T}; every array of a video needs "
+                    'one row per frame')
             if arr.shape != shape:
+                fix = ''
+                if arr.ndim == 3 and arr.shape[1] != J:
+                    fix = f': {skeleton_hint(arr.shape[1])}'
                 raise ValueError(
                     f'{name}: {key!r} has shape {arr.shape}, expected '
                     f'{shape} (skeleton {self.skeleton.name!r} has {J} '
-                    'joints)')
+                    f'joints){fix}')
+            check_finite(arr, name, key, row='frame')
             out[key] = _readonly(arr)
         for key in ('keypoints_2d_score', 'visibility'):
             if video.get(key) is None:
@@ -280,6 +302,7 @@ class BaseLiftingDataset(BaseDataset):
             if arr.shape != (T, J):
                 raise ValueError(f'{name}: {key!r} has shape {arr.shape}, '
                                  f'expected {(T, J)}')
+            check_finite(arr, name, key, row='frame')
             out[key] = _readonly(arr)
         out['camera'] = validate_camera(video['camera'], source=name)
         paths = video.get('img_paths')
@@ -298,19 +321,45 @@ class BaseLiftingDataset(BaseDataset):
         return out
 
     def _build_targets(self) -> np.ndarray:
-        """``(N, 2)`` int64 table of ``(video index, target frame)``."""
-        tables = []
+        """``(N, 2)`` int64 table of ``(video index, target frame)``.
+
+        With ``pad=False`` videos shorter than the window's span give no
+        target (a warning names them); none long enough is an error.
+        """
+        tables, short = [], []
         for vi, video in enumerate(self._videos):
             T = video['num_frames']
             if self.pad:
                 lo, hi = 0, T - 1
             else:  # whole window inside the video
                 lo, hi = -int(self._offsets[0]), T - 1 - int(self._offsets[-1])
+            if lo > hi:
+                short.append(vi)
+                continue
             frames = np.arange(lo, hi + 1, self.step, dtype=np.int64)
             tables.append(np.stack([np.full_like(frames, vi), frames], 1))
-        if not tables:
-            return np.zeros((0, 2), dtype=np.int64)
+        if short:
+            span = int(self._offsets[-1] - self._offsets[0]) + 1
+            longest = max(v['num_frames'] for v in self._videos)
+            what = (f'{type(self).__name__}: pad=False needs videos of at '
+                    f'least {span} frames (seq_len={self.seq_len}, '
+                    f'frame_interval={self.frame_interval})')
+            fix = ('set pad=True (windows repeat the edge frames) or a '
+                   'shorter seq_len / frame_interval')
+            if not tables:
+                raise ValueError(f'{what}; the longest video has {longest} '
+                                 f'frames, so there is no sample: {fix}')
+            warnings.warn(f'{what}; {len(short)} of {len(self._videos)} '
+                          f'videos are shorter and skipped (first: '
+                          f'{self._video_name(short[0])}); to keep them '
+                          f'{fix}', stacklevel=2)
         return np.concatenate(tables)
+
+    def _video_name(self, vi: int) -> str:
+        video = self._videos[vi]
+        return (f'video {vi}, subject {video["subject"]!r}, action '
+                f'{video["action"]!r}, camera {video["camera_id"]!r}, '
+                f'{video["num_frames"]} frames')
 
     @staticmethod
     def _select(targets: np.ndarray, indices) -> np.ndarray:

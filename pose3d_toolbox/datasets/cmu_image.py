@@ -16,7 +16,9 @@ test set is fixed.
 Rendering costs about 5 ms per 256 x 256 crop; with ``cache_dir`` every crop
 is rendered once into a :class:`~.synthetic.render.RenderCache` (memory
 mapped ``.npy`` files that data-loader workers share) in a subfolder named
-after a fingerprint of the options that change the images.
+after a fingerprint of the options that change the images. ``cache_dir=True``
+puts it in the user cache (``$POSE3D_CACHE_DIR/renders``, by default
+``~/.cache/pose3d_toolbox/renders``), never in the source tree.
 
 Example:
     >>> from pose3d_toolbox.datasets.cmu_image import CMUMocapImageDataset
@@ -28,7 +30,7 @@ Example:
 import hashlib
 import json
 import os.path as osp
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset.base_dataset import force_full_init
@@ -36,7 +38,7 @@ from mmengine.dataset.base_dataset import force_full_init
 from pose3d_toolbox.registry import DATASETS
 from .cmu_mocap import CMUMocapDataset
 from .synthetic import (RenderCache, RenderedPerson, bbox_from_keypoints,
-                        crop_matrix, render_sample)
+                        crop_matrix, render_cache_dir, render_sample)
 
 #: Keys that :meth:`CMUMocapImageDataset.get_data_info` adds to
 #: :data:`~.base_lifting.SAMPLE_KEYS`.
@@ -54,8 +56,10 @@ class CMUMocapImageDataset(CMUMocapDataset):
             factor (then to the crop's aspect ratio); the capsule body
             reaches beyond the joints (head, hands, limb radii), so keep it
             above about 1.15.
-        cache_dir: folder of the render cache, or ``None`` to render every
-            sample on request.
+        cache_dir: ``True`` for the user cache folder
+            (:func:`~.synthetic.render.user_cache_dir`: ``$POSE3D_CACHE_DIR
+            /renders``, else ``~/.cache/pose3d_toolbox/renders``), a folder
+            of your choice, or ``None`` to render every sample on request.
         render_cfg: extra keyword arguments of
             :func:`~.synthetic.render.render_person` (``background``,
             ``gain``, ``bias``, ``noise_std``, ``radius_scale``, ...).
@@ -95,7 +99,7 @@ class CMUMocapImageDataset(CMUMocapDataset):
 
     def __init__(self, input_size: Sequence[int] = (256, 256),
                  bbox_padding: float = 1.25,
-                 cache_dir: Optional[str] = None,
+                 cache_dir: Union[None, bool, str] = None,
                  render_cfg: Optional[Dict] = None,
                  render_margin: float = 1.0, with_3d: bool = True,
                  **kwargs):
@@ -124,7 +128,7 @@ class CMUMocapImageDataset(CMUMocapDataset):
         self.render_margin = float(render_margin)
         self.with_3d = bool(with_3d)
         self.render_cfg = render_cfg
-        self.cache_dir = cache_dir
+        self.cache_dir = render_cache_dir(cache_dir)
         self._cache: Optional[RenderCache] = None
         self._render_starts = np.zeros(0, np.int64)
         self.num_render_indices = 0
@@ -149,7 +153,7 @@ class CMUMocapImageDataset(CMUMocapDataset):
         """Folder of this dataset's render cache (``None`` without one)."""
         if self.cache_dir is None:
             return None
-        return osp.join(osp.expanduser(self.cache_dir),
+        return osp.join(self.cache_dir,
                         f'{type(self).__name__}-{self.fingerprint()}')
 
     def fingerprint(self) -> str:

@@ -11,7 +11,9 @@ from pose3d_toolbox.registry import DATASETS
 from pose3d_toolbox.utils import camera_to_pixel, world_to_camera
 from pose3d_toolbox.utils.camera import CAMERA_KEYS
 from .base_lifting import BaseLiftingDataset
-from .mocap import CMU_TEST_SUBJECTS, CMU_TRAIN_SUBJECTS, load_cmu_mocap
+from .checks import select_ids
+from .mocap import (CMU_TEST_SUBJECTS, CMU_TRAIN_SUBJECTS, cmu_mocap_ids,
+                    load_cmu_mocap)
 from .synthetic import h36m_like_rig, joint_visibility, random_rig
 
 SPLITS = dict(train=CMU_TRAIN_SUBJECTS, test=CMU_TEST_SUBJECTS)
@@ -36,7 +38,11 @@ class CMUMocapDataset(BaseLiftingDataset):
     Args:
         split: ``'train'`` (subjects 05, 06, 09, 10, 16, 105) or ``'test'``
             (02, 13, 49), the evaluation protocol of the data README.
-        subjects: explicit subject list, overriding ``split``.
+        subjects: explicit subject list (string ids such as ``['05']``),
+            overriding ``split``. A number is taken as the one subject id
+            that reads as it (``5`` -> ``'05'``: ``--cfg-options`` turns
+            ``05`` into ``5``); an id not in the file is an error naming
+            the ids present.
         rig: ``'h36m'``, the fixed Human3.6M-like rig (evaluation), or
             ``'random'``, a new random rig per take (training).
         rig_cfg: keyword arguments of :func:`h36m_like_rig` or
@@ -45,7 +51,11 @@ class CMUMocapDataset(BaseLiftingDataset):
         visibility: compute occlusion-based visibility scores per camera
             (capsule body, :func:`joint_visibility`); otherwise ones.
         data_file: the converted mocap file (default: the shipped one).
-        takes: keep only these take names (e.g. ``['02_01']``), for tests.
+        takes: keep only these take names (e.g. ``['02_01']``; a number
+            such as ``201``, what ``--cfg-options`` makes of ``02_01``, is
+            taken as the one take that reads as it). A take not in the file,
+            or a list with no take of the subjects, is an error naming the
+            takes present.
         **kwargs: :class:`BaseLiftingDataset` options (``seq_len``,
             ``causal``, ``step``, ...).
     """
@@ -64,11 +74,36 @@ class CMUMocapDataset(BaseLiftingDataset):
         if rig not in ('h36m', 'random'):
             raise ValueError(f"CMUMocapDataset: rig must be 'h36m' or "
                              f"'random', got {rig!r}")
-        self.subjects = tuple(subjects or SPLITS[split])
+        self.data_file = data_file
+        self.subjects, self.takes = self._checked_ids(split, subjects, takes)
         self.rig, self.rig_cfg = rig, dict(rig_cfg or {})
         self.seed, self.visibility = seed, visibility
-        self.data_file, self.takes = data_file, takes
         super().__init__(**kwargs)
+
+    def _checked_ids(self, split, subjects, takes):
+        """``(subjects, takes)`` as string ids of the file (the options
+        checked against it, see the class docstring)."""
+        if subjects is None and takes is None:
+            return tuple(SPLITS[split]), None
+        ids = cmu_mocap_ids(self.data_file)
+        where = (f'{type(self).__name__} '
+                 f'({self.data_file or "the shipped CMU mocap file"})')
+        subjects = (tuple(SPLITS[split]) if subjects is None else
+                    select_ids(subjects, ids['subject'], 'subjects', where,
+                               strict=True))
+        if takes is not None:
+            takes = select_ids(takes, ids['take'], 'takes', where,
+                               strict=True)
+            theirs = [t for s, t in zip(ids['subject'], ids['take'])
+                      if s in subjects]
+            if not set(takes) & set(theirs):
+                raise ValueError(
+                    f'{where}: takes={list(takes)} holds no take of the '
+                    f'subjects {list(subjects)}, whose takes are '
+                    f'{theirs[:12]}{" ..." if len(theirs) > 12 else ""}; '
+                    'set subjects= to the takes\' subjects (a take id '
+                    'starts with its subject) or choose among those takes')
+        return subjects, takes
 
     def _cameras(self, rng, centre, radius) -> List[dict]:
         cfg = dict(self.rig_cfg)
@@ -104,7 +139,4 @@ class CMUMocapDataset(BaseLiftingDataset):
                     subject=take['subject'], action=take['description'],
                     camera_id=str(cam.get('id', i)), take=take['take'],
                     img_paths=None))
-        if not videos:
-            raise ValueError(f'CMUMocapDataset: no takes for subjects '
-                             f'{self.subjects} and takes {self.takes}')
         return videos

@@ -21,7 +21,9 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from ..fileio import UnsafePickleError, load_pickle
+from ..skeletons import SKELETONS
 from ..utils.camera import validate_camera
+from .checks import check_finite
 
 PREPARE_HINT = "see 'Preparing datasets' in README.md"
 
@@ -34,6 +36,18 @@ def dataset_file_error(path: str, problem: str, key=None,
     """
     where = f' (key {key!r})' if key is not None else ''
     return error(f'{path}{where}: {problem}; {PREPARE_HINT}')
+
+
+def skeleton_hint(num_joints: int) -> str:
+    """The fix for a joint count that is not the skeleton's: the
+    registered skeletons with ``num_joints`` joints."""
+    names = sorted(n for n, s in SKELETONS.items()
+                   if s.num_joints == num_joints)
+    if names:
+        return (f'set the dataset\'s skeleton= to one with {num_joints} '
+                f'joints ({", ".join(repr(n) for n in names)})')
+    return (f'no registered skeleton has {num_joints} joints: add one to '
+            'pose3d_toolbox/skeletons.py or convert the file')
 
 
 def check_file(path: str, what: str) -> str:
@@ -78,10 +92,14 @@ def load_npz_annotation(path: str, num_joints: int,
                    if k in ('imgname', 'part', 'S', 'center', 'scale')}
         except Exception as e:  # noqa: BLE001
             raise dataset_file_error(path, f'cannot be read ({e})') from e
-    n = len(out['imgname'])
     if out['imgname'].ndim != 1:
         raise dataset_file_error(
             path, f'expected shape (N,), got {out["imgname"].shape}',
+            'imgname')
+    n = len(out['imgname'])
+    if n == 0:
+        raise dataset_file_error(
+            path, 'holds no rows (an empty annotation file); re-create it',
             'imgname')
     expected = dict(part=((num_joints, 2), (num_joints, 3)),
                     S=((num_joints, 3), (num_joints, 4)),
@@ -90,11 +108,24 @@ def load_npz_annotation(path: str, num_joints: int,
         if key not in out:
             continue
         arr = out[key]
-        if arr.shape[:1] != (n, ) or arr.shape[1:] not in tails:
+        if arr.shape[:1] != (n, ):
+            raise dataset_file_error(
+                path, f'has {len(arr) if arr.ndim else 0} rows, expected one '
+                f'per image (N = {n} rows of imgname)', key)
+        if arr.shape[1:] not in tails:
             want = ' or '.join(str((n, ) + t) for t in tails)
+            fix = ''
+            if key in ('part', 'S') and arr.ndim == 3 and \
+                    arr.shape[1] != num_joints:
+                fix = (f'; the file has {arr.shape[1]} joints, the '
+                       f'skeleton {num_joints}: {skeleton_hint(arr.shape[1])}')
             raise dataset_file_error(
                 path, f'expected shape {want} (N = {n} rows of imgname), '
-                f'got {arr.shape}', key)
+                f'got {arr.shape}{fix}', key)
+    for key in ('part', 'S'):
+        if key in out:
+            check_finite(out[key], path, key,
+                         extra=lambda i: f'imgname {str(out["imgname"][i])!r}')
     return out
 
 
@@ -130,8 +161,9 @@ def checked_camera(cameras: dict, key, path: str, user: str = '',
     if key not in cameras:
         some = ', '.join(repr(k) for k in list(cameras)[:4])
         raise dataset_file_error(
-            path, f'no camera for this key{user} (keys look like {some})',
-            key)
+            path, f'no camera for this key{user} (keys look like {some}); '
+            'check that camera_param_file= is the camera file of this '
+            'annotation file', key)
     camera = cameras[key]
     if not isinstance(camera, dict):
         raise dataset_file_error(
@@ -168,6 +200,7 @@ def load_detection_file(path: str, num_rows: int, num_joints: int
             f'{num_rows}: detections must be aligned row by row with '
             "the annotation's 'imgname'")
     det = det.astype(np.float32)
+    check_finite(det, path, 'detections')
     scores = det[..., 2].copy() if det.shape[-1] == 3 else None
     return np.ascontiguousarray(det[..., :2]), scores
 

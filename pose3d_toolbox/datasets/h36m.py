@@ -90,7 +90,9 @@ class Human3p6mDataset(NpzLiftingDataset):
         ann_file: annotation npz, relative to ``data_root``
             (``annotation_body3d/fps50/h36m_test.npz`` for testing).
         camera_param_file: ``cameras.pkl``, relative to ``data_root``.
-        actions: keep only these actions (names of :data:`H36M_ACTIONS`).
+        actions: keep only these actions (names of :data:`H36M_ACTIONS`);
+            a list that matches no video of the file is an error naming the
+            actions present.
         skeleton: the joints of the files (a name or a ``Skeleton``).
         **kwargs: :class:`~.npz_lifting.NpzLiftingDataset` options
             (``keypoint_2d_src``, ``keypoint_2d_det_file``, ``subjects``
@@ -134,6 +136,5 @@ class Human3p6mDataset(NpzLiftingDataset):
                     camera_id=info['camera_id'], sequence=info['sequence'],
                     camera_key=(info['subject'], info['camera_id']))
 
-    def keep_video(self, info: Dict) -> bool:
-        return super().keep_video(info) and (
-            self.actions is None or info['action'] in self.actions)
+    def filters(self) -> Dict:
+        return dict(super().filters(), action=('actions', self.actions))

@@ -67,7 +67,29 @@ class _Image2DDataset(BaseDataset):
                          data_prefix=data_prefix, **kwargs)
         add_skeleton_metainfo(self._metainfo, skeleton)
 
+    def _checked(self, data: List[dict]) -> List[dict]:
+        """``data``, unless it holds nobody (an error naming the file)."""
+        if not data:
+            raise ValueError(
+                f'{type(self).__name__}: {self.ann_file} holds no usable '
+                'person (an empty annotation file, or every person skipped); '
+                "see 'Preparing datasets' in README.md")
+        return data
+
     def _sample(self, img_path, center, scale, keypoints, valid, **extra):
+        for key, value in (('keypoints', keypoints), ('center', center),
+                           ('scale', scale)):
+            bad = np.flatnonzero(~np.isfinite(np.asarray(value, np.float64)))
+            if len(bad):
+                joint = ''
+                if key == 'keypoints':
+                    j = int(bad[0]) // 2
+                    name = get_skeleton(self.source_skeleton).joint_names[j]
+                    joint = f', joint {j} ({name})'
+                raise ValueError(
+                    f'{type(self).__name__}: {self.ann_file} (key {key!r}): '
+                    f'NaN or inf for the person in {img_path!r}{joint}; '
+                    'drop or repair that annotation')
         kp, ok = map_joints(np.asarray(keypoints, np.float32),
                             np.asarray(valid, np.float32),
                             self.source_skeleton, self.target_skeleton)
@@ -127,7 +149,7 @@ class CocoKeypoint2DDataset(_Image2DDataset):
                     kp[:, :2], kp[:, 2] > 0, frame=int(img_id),
                     image_width=img.get('width'),
                     image_height=img.get('height'), ann_id=int(ann['id'])))
-        return data
+        return self._checked(data)
 
 
 @DATASETS.register_module()
@@ -167,4 +189,4 @@ class MpiiDataset(_Image2DDataset):
                              np.float32).reshape(J)
             data.append(self._sample(ann['image'], center, (side, side),
                                      joints, vis > 0, frame=i))
-        return data
+        return self._checked(data)

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .base_lifting import BaseLiftingDataset
+from .checks import select_ids
 from .file_readers import (PREPARE_HINT, checked_camera, dataset_file_error,
                            load_camera_file, load_npz_keypoints)
 
@@ -67,7 +68,10 @@ class NpzLiftingDataset(BaseLiftingDataset):
         keypoint_2d_det_file: ``.npy`` of ``(N, J, 2|3)`` detections aligned
             row by row with the npz (a third column is the score, used as
             ``visibility``); relative to ``data_root``.
-        subjects: keep only these subjects.
+        subjects: keep only these subjects (ids as in the image names,
+            e.g. ``['S1']``). A list that matches no video of the file is an
+            error naming the subjects present; ids absent from it are
+            skipped with a warning.
         data_root: folder of the files.
         data_prefix: ``dict(img=...)``, the image folder.
         **kwargs: :class:`BaseLiftingDataset` options (``skeleton``,
@@ -75,7 +79,7 @@ class NpzLiftingDataset(BaseLiftingDataset):
             ``pipeline``, ...).
 
     A subclass implements :meth:`parse_row` and :meth:`video_info`, and may
-    extend :meth:`keep_video` and :meth:`convert_camera`.
+    extend :meth:`filters` and :meth:`convert_camera`.
     """
 
     def __init__(self,
@@ -93,7 +97,7 @@ class NpzLiftingDataset(BaseLiftingDataset):
         self.camera_param_file = path_under_root(camera_param_file, data_root)
         self.keypoint_2d_det_file = path_under_root(keypoint_2d_det_file,
                                                     data_root)
-        self.subjects = None if subjects is None else tuple(subjects)
+        self.subjects = subjects
         super().__init__(ann_file=ann_file, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
 
@@ -110,9 +114,10 @@ class NpzLiftingDataset(BaseLiftingDataset):
         malformed name."""
         raise NotImplementedError
 
-    def keep_video(self, info: Dict) -> bool:
-        """Whether the video of ``info`` (:meth:`video_info`) is used."""
-        return self.subjects is None or info['subject'] in self.subjects
+    def filters(self) -> Dict[str, Optional[Sequence[str]]]:
+        """The id options that select videos: :meth:`video_info` key ->
+        ``(option name, requested ids or None)``."""
+        return dict(subject=('subjects', self.subjects))
 
     def convert_camera(self, camera: Dict) -> Dict:
         """The stored camera dict in the toolbox convention
@@ -135,15 +140,17 @@ class NpzLiftingDataset(BaseLiftingDataset):
                                          'imgname') from None
             keys.append(key)
 
-        videos = []
+        groups = []
         for key, idx in zip(*group_rows(keys, frame_numbers)):
             try:
                 info = self.video_info(key, str(imgnames[idx[0]]))
             except ValueError as e:
                 raise dataset_file_error(self.ann_file, str(e),
                                          'imgname') from None
-            if not self.keep_video(info):
-                continue
+            groups.append((key, idx, info))
+        groups = self._select_videos(groups)
+        videos = []
+        for key, idx, info in groups:
             camera = checked_camera(
                 cameras, info.pop('camera_key'), self.camera_param_file,
                 f' (used by {key!r})', convert=self.convert_camera)
@@ -152,3 +159,27 @@ class NpzLiftingDataset(BaseLiftingDataset):
             video.update(info, camera=camera, img_paths=imgnames[idx])
             videos.append(video)
         return videos
+
+    def _select_videos(self, groups: List[tuple]) -> List[tuple]:
+        """The ``(key, rows, info)`` groups that :meth:`filters` keep; an
+        option matching nothing (or options never met together) is an
+        error naming the values present (:func:`.checks.select_ids`)."""
+        where = f'{type(self).__name__} ({self.ann_file})'
+        wanted = {}
+        for field, (option, requested) in self.filters().items():
+            ids = select_ids(requested, {g[2][field] for g in groups},
+                             option, where)
+            if ids is not None:
+                wanted[field] = set(ids)
+        kept = [g for g in groups
+                if all(g[2][f] in ids for f, ids in wanted.items())]
+        if not kept:
+            pairs = sorted({'/'.join(g[2][f] for f in wanted)
+                            for g in groups})
+            raise ValueError(
+                f'{where}: no video has ' + ' and '.join(
+                    f'{f} in {sorted(ids)}' for f, ids in wanted.items()) +
+                f'; the videos have {"/".join(wanted)} {pairs[:12]}'
+                f'{" ..." if len(pairs) > 12 else ""}: choose values that '
+                'occur together')
+        return kept

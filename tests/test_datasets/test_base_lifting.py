@@ -224,24 +224,75 @@ def test_metainfo_and_skeleton():
         BaseLiftingDataset(videos=[make_video(4)], skeleton='hemlets')
 
 
-def test_empty_dataset():
-    assert len(BaseLiftingDataset(videos=[])) == 0
-    assert len(BaseLiftingDataset(videos=[make_video(3)], seq_len=5,
-                                  pad=False)) == 0
+def test_empty_dataset_is_refused_at_load():
+    # used to load with len 0 and fail later inside the scheduler
+    with pytest.raises(ValueError, match='BaseLiftingDataset: no videos to '
+                       'load; check the dataset options and files'):
+        BaseLiftingDataset(videos=[])
+    with pytest.raises(ValueError, match=r"video 1 \(subject 'S1'.*no frames"
+                       r".*drop the empty video"):
+        BaseLiftingDataset(videos=[make_video(4), make_video(0, 1)])
+
+
+def test_pad_false_without_a_long_enough_video_names_the_setting():
+    # used to load with len 0 (ZeroDivisionError later in the scheduler)
+    with pytest.raises(ValueError) as e:
+        BaseLiftingDataset(videos=[make_video(3), make_video(4, 1)],
+                           seq_len=3, frame_interval=2, pad=False)
+    msg = str(e.value)
+    assert 'pad=False needs videos of at least 5 frames (seq_len=3, ' \
+        'frame_interval=2); the longest video has 4 frames' in msg
+    assert 'set pad=True' in msg and 'shorter seq_len' in msg
+
+
+def test_pad_false_skips_short_videos_with_a_warning():
+    with pytest.warns(UserWarning, match=r"1 of 2 videos are shorter and "
+                      r"skipped \(first: video 1, subject 'S1'.*7 frames\);"
+                      r" to keep them set pad=True"):
+        ds = BaseLiftingDataset(videos=[make_video(12), make_video(7, 1)],
+                                seq_len=9, pad=False)
+    assert ds.targets.tolist() == [[0, 4], [0, 5], [0, 6], [0, 7]]
+
+
+@pytest.mark.parametrize('key, shape, at', [
+    ('keypoints_3d', (5, J, 3), (3, 7)),
+    ('keypoints_2d', (5, J, 2), (0, 16)),
+    ('visibility', (5, J), (4, 2))])
+@pytest.mark.parametrize('value', [np.nan, np.inf])
+def test_non_finite_values_name_video_key_frame_and_joint(key, shape, at,
+                                                          value):
+    arr = np.ones(shape, np.float32)
+    arr[at] = value
+    arr[at[0] + 1:, 0] = value  # later rows are not the first
+    with pytest.raises(ValueError) as e:
+        BaseLiftingDataset(videos=[make_video(5), make_video(5, 1,
+                                                             **{key: arr})])
+    msg = str(e.value)
+    assert f"video 1 (subject 'S1', action 'Walking', camera '1') (key " \
+        f"'{key}'): {value} at frame {at[0]}, joint {at[1]}; " \
+        f'{5 - at[0]} of 5 frames hold NaN or inf' in msg, msg
+    assert 'Drop or repair those frames' in msg
 
 
 @pytest.mark.parametrize('change, message', [
-    (dict(keypoints_3d=np.zeros((6, J, 3))), "'keypoints_3d' has shape"),
+    (dict(keypoints_3d=np.zeros((6, J, 3))), "'keypoints_3d' has 6 frames "
+     "but 'keypoints_2d' has 5; every array of a video needs one row per "
+     'frame'),
     (dict(keypoints_2d=np.zeros((5, 16, 2)), keypoints_3d=np.zeros(
-        (5, 16, 3))), '17 joints'),
+        (5, 16, 3))), "has shape (5, 16, 2), expected (5, 17, 2) (skeleton "
+     "'h36m' has 17 joints): set the dataset's skeleton= to one with 16 "
+     "joints ('mpii')"),
+    (dict(keypoints_2d=np.zeros((5, 15, 2))), 'no registered skeleton has 15 '
+     'joints: add one to pose3d_toolbox/skeletons.py'),
     (dict(visibility=np.ones((5, 3))), "'visibility' has shape"),
     (dict(camera=dict(f=[1, 1], c=[0, 0], w=1, h=1)), "'R' is missing"),
     (dict(img_paths=['a.jpg']), '1 img_paths for 5 frames'),
     (dict(camera=None), "'camera' is missing"),
 ])
 def test_bad_videos_raise_clear_errors(change, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as e:
         BaseLiftingDataset(videos=[make_video(5, **change)])
+    assert message in str(e.value), str(e.value)
 
 
 @pytest.mark.parametrize('kwargs', [dict(seq_len=0), dict(step=0),

@@ -200,3 +200,24 @@ def test_bad_options(tool, tmp_path):
     with pytest.raises(SystemExit):
         tool.main(['--out', str(tmp_path), '--subject-prefix', 'S_'])
     assert not (tmp_path / 'annotation_body3d').exists()
+
+
+def test_existing_files_are_kept_without_force(exported, tool, capsys):
+    ann = exported / TEST_ANN
+    before = ann.read_bytes()
+    with pytest.raises(SystemExit):
+        tool.main(['--out', str(exported), '--splits', 'test'])
+    err = capsys.readouterr().err
+    assert f'{ann}, {exported}/annotation_body3d/cameras.pkl' in err
+    assert 'exist; choose another --out, or pass --force to overwrite ' \
+        'them' in err
+    assert ann.read_bytes() == before
+
+
+def test_force_overwrites(tmp_path, tool):
+    (tmp_path / 'README.md').write_text('old')
+    argv = ['--out', str(tmp_path), '--splits', 'test', '--takes', '02_01']
+    with pytest.raises(SystemExit):
+        tool.main(argv)
+    assert tool.main(argv + ['--force']) == 0
+    assert 'mocap.cs.cmu.edu' in (tmp_path / 'README.md').read_text()

@@ -1,5 +1,6 @@
 """CMUMocapImageDataset: rendered crops of the CMU takes, their boxes, crop
 keypoints, determinism and the render cache."""
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from mmengine.registry import init_default_scope
 
 from pose3d_toolbox.datasets.cmu_image import (IMAGE_KEYS,
                                                CMUMocapImageDataset)
+from pose3d_toolbox.datasets.synthetic import render_cache_dir, user_cache_dir
 from pose3d_toolbox.datasets.transforms.formatting import PackPoseInputs
 from pose3d_toolbox.registry import DATASETS
 
@@ -165,3 +167,46 @@ def test_base_config_builds():
     val = DATASETS.build(dict(cfg.val_dataloader.dataset, takes=['02_01'],
                               visibility=False))
     assert val.get_data_info(0)['img'].shape == (256, 256, 3)
+
+
+def test_cache_location_user_cache_env_and_config(tmp_path, monkeypatch):
+    monkeypatch.setenv('POSE3D_CACHE_DIR', str(tmp_path / 'env'))
+    assert user_cache_dir('renders') == str(tmp_path / 'env' / 'renders')
+    assert render_cache_dir(True) == str(tmp_path / 'env' / 'renders')
+    monkeypatch.delenv('POSE3D_CACHE_DIR')
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg'))
+    assert render_cache_dir(True) == str(tmp_path / 'xdg' / 'pose3d_toolbox'
+                                         / 'renders')
+    monkeypatch.delenv('XDG_CACHE_HOME')
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    assert render_cache_dir(True) == str(tmp_path / 'home' / '.cache' /
+                                         'pose3d_toolbox' / 'renders')
+    # the config's folder wins; None / False: no cache
+    assert render_cache_dir('~/mine') == str(tmp_path / 'home' / 'mine')
+    assert render_cache_dir(None) is None and render_cache_dir(False) is None
+    with pytest.raises(TypeError, match=r'cache_dir must be None, True \(the '
+                       r'user cache, \$POSE3D_CACHE_DIR/renders'):
+        render_cache_dir(5)
+
+
+def test_image_config_caches_renders_outside_the_source_tree(tmp_path,
+                                                             monkeypatch):
+    # the config used to write its renders to data/cache in the checkout
+    monkeypatch.setenv('POSE3D_CACHE_DIR', str(tmp_path))
+    cfg = Config.fromfile(REPO / 'configs/integral2d_r18_cmu.py')
+    init_default_scope('pose3d_toolbox')
+    assert cfg.val_dataloader.dataset.cache_dir is True
+    val = DATASETS.build(dict(cfg.val_dataloader.dataset, pipeline=[],
+                              takes=['02_01'], step=40))
+    val.get_data_info(0)
+    root = Path(val.cache_root)
+    assert root.parent == tmp_path / 'renders'
+    assert root.name == f'CMUMocapImageDataset-{val.fingerprint()}'
+    assert 0 in val.cache and (root / 'images.npy').is_file()
+    assert REPO not in root.parents
+
+
+def test_the_suite_writes_user_caches_under_pytest_tmp(tmp_path_factory):
+    cache = Path(os.environ['POSE3D_CACHE_DIR'])
+    assert cache.is_relative_to(tmp_path_factory.getbasetemp())
+    assert Path(render_cache_dir(True)).is_relative_to(cache)

@@ -54,13 +54,47 @@ def test_npz_annotation_and_its_keypoints(tmp_path):
     (dict(S=None), ("'S'", 'missing')),
     (dict(part=np.zeros((2, 4, 3))), ("'part'", 'expected shape (2, 3, 2) '
                                       'or (2, 3, 3)')),
-    (dict(scale=np.ones(3)), ("'scale'", 'N = 2 rows')),
+    (dict(scale=np.ones(3)), ("'scale'", 'has 3 rows, expected one per '
+                              'image (N = 2 rows')),
     (dict(imgname=np.array([['a'], ['b']])), ("'imgname'", 'shape (N,)'))])
 def test_npz_annotation_errors(tmp_path, change, words):
     path = write_npz(tmp_path / 'ann.npz', **change)
     with pytest.raises(ValueError) as e:
         load_npz_annotation(path, J)
     assert_names(e, path, *words)
+
+
+def test_empty_npz_is_refused(tmp_path):
+    # used to load, then fail inside the scheduler
+    path = write_npz(tmp_path / 'ann.npz', n=0)
+    with pytest.raises(ValueError) as e:
+        load_npz_annotation(path, J)
+    assert_names(e, path, "(key 'imgname')", 'holds no rows (an empty '
+                 'annotation file); re-create it')
+
+
+@pytest.mark.parametrize('key', ['part', 'S'])
+@pytest.mark.parametrize('value', [np.nan, -np.inf])
+def test_non_finite_npz_values_name_file_key_row_image_and_joint(
+        tmp_path, key, value):
+    arr = np.ones((4, J, 3 if key == 'part' else 4), np.float32)
+    arr[2, 1, 0] = arr[3, 0, 1] = value
+    path = write_npz(tmp_path / 'ann.npz', n=4, **{key: arr})
+    with pytest.raises(ValueError) as e:
+        load_npz_annotation(path, J)
+    assert f"{path} (key '{key}'): {value} at row 2 (imgname " \
+        f"'a_000003.jpg'), joint 1; 2 of 4 rows hold NaN or inf. Drop or " \
+        'repair those rows' in str(e.value), str(e.value)
+
+
+def test_wrong_joint_count_names_the_skeletons_that_fit(tmp_path):
+    path = write_npz(tmp_path / 'ann.npz', part=np.zeros((2, 16, 3)),
+                     S=np.zeros((2, 16, 4)))
+    with pytest.raises(ValueError) as e:
+        load_npz_annotation(path, 17)
+    assert_names(e, path, "(key 'part')", 'got (2, 16, 3); the file has 16 '
+                 "joints, the skeleton 17: set the dataset's skeleton= to "
+                 "one with 16 joints ('mpii')")
 
 
 def test_npz_annotation_missing_or_unreadable(tmp_path):
@@ -98,6 +132,12 @@ def test_detection_errors(tmp_path):
     with pytest.raises(ValueError) as e:
         load_detection_file(path, 2, J)
     assert_names(e, path, f'expected shape (N, {J}, 2)')
+    det = np.zeros((2, J, 3))
+    det[1, 2, 2] = np.nan
+    np.save(path, det)
+    with pytest.raises(ValueError) as e:
+        load_detection_file(path, 2, J)
+    assert f"{path} (key 'detections'): nan at row 1, joint 2" in str(e.value)
     np.save(path, np.array([dict()]), allow_pickle=True)  # object array
     with pytest.raises(ValueError) as e:
         load_detection_file(path, 2, J)
@@ -117,7 +157,8 @@ def test_camera_file_and_one_camera(tmp_path):
     with pytest.raises(ValueError) as e:
         checked_camera(cameras, ('S9', '1'), str(path), ' (used by S9)')
     assert_names(e, str(path), "('S9', '1')", 'used by S9',
-                 "keys look like ('S1', '1')")
+                 "keys look like ('S1', '1')", 'check that camera_param_file= '
+                 'is the camera file of this annotation file')
     with pytest.raises(ValueError) as e:
         checked_camera(cameras, 'bad', str(path))
     assert_names(e, str(path), "'bad'", 'expected a camera dict')

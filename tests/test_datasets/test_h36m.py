@@ -109,7 +109,47 @@ def test_subject_and_action_filters(h36m):
     assert {s5[i]['subject'] for i in range(0, len(s5), 11)} == {'S5'}
     walk = build(h36m, actions=['WalkingDog'])
     assert {v['action'] for v in walk.videos} == {'WalkDog'}
-    assert len(build(h36m, subjects=['S7'])) == 0
+    with pytest.raises(ValueError, match=r"subjects=\['S7'\] matches nothing; "
+                       r"present: \['S1', 'S5'\]"):
+        build(h36m, subjects=['S7'])
+
+
+def test_filters_that_match_nothing_name_the_values_present(h36m):
+    # used to load 0 samples and fail later inside the scheduler
+    ann = osp.join(h36m['data_root'], 'annotation_body3d/fps50/h36m_train.npz')
+    with pytest.raises(ValueError) as e:
+        build(h36m, actions=['Walking', 'Eating'])
+    assert f"Human3p6mDataset ({ann}): actions=['Walking', 'Eating'] " \
+        "matches nothing; present: ['Directions', 'Photo', 'WalkDog']. " \
+        'Choose actions among those' in str(e.value), str(e.value)
+    with pytest.raises(ValueError) as e:  # --cfg-options subjects=[1]
+        build(h36m, subjects=[1])
+    assert 'subjects holds the number 1 where a string id is expected, and ' \
+        "no id reads as it. Present: ['S1', 'S5']" in str(e.value)
+
+
+def test_filters_that_never_occur_together(h36m, monkeypatch):
+    video_info = Human3p6mDataset.video_info
+
+    def s5_only_eats(self, key, imgname):
+        info = video_info(self, key, imgname)
+        return dict(info, action='Eating') if info['subject'] == 'S5' \
+            else info
+
+    monkeypatch.setattr(Human3p6mDataset, 'video_info', s5_only_eats)
+    with pytest.raises(ValueError) as e:
+        build(h36m, subjects=['S1'], actions=['Eating'])
+    assert "no video has subject in ['S1'] and action in ['Eating']; the " \
+        "videos have subject/action ['S1/Directions', 'S1/Photo', " \
+        "'S1/WalkDog', 'S5/Eating']: choose values that occur together" \
+        in str(e.value), str(e.value)
+
+
+def test_absent_ids_next_to_present_ones_are_skipped_with_a_warning(h36m):
+    with pytest.warns(UserWarning, match=r"subjects \['S7'\] are not in the "
+                      r"data and are skipped; present: \['S1', 'S5'\]"):
+        ds = build(h36m, subjects=['S7', 'S1'])
+    assert {v['subject'] for v in ds.videos} == {'S1'}
 
 
 def test_centred_causal_padding_and_step(h36m):

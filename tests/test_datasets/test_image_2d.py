@@ -1,5 +1,7 @@
 """COCO / MPII 2D datasets, the joint mapping to Human3.6M, mixed batches,
 and the CMU renders as 2D-only data."""
+import json
+
 import numpy as np
 import pytest
 from mmengine.dataset import ConcatDataset
@@ -127,3 +129,29 @@ def test_cmu_renders_as_2d_only_and_mixed_with_3d(tmp_path):
                                 seed=0)
     flags = [concat[i]['has_3d'] for i in list(sampler)[:4]]
     assert sorted(flags) == [False, False, True, True]
+
+
+def test_empty_2d_annotation_is_refused(tmp_path):
+    # used to build an empty dataset that failed later in the sampler
+    path = tmp_path / 'mpii_train.json'
+    path.write_text('[]')
+    with pytest.raises(ValueError) as e:
+        MpiiDataset(ann_file=str(path))
+    assert f'MpiiDataset: {path} holds no usable person (an empty ' \
+        "annotation file, or every person skipped); see 'Preparing " \
+        "datasets' in README.md" == str(e.value)
+
+
+@pytest.mark.parametrize('value', ['NaN', 'Infinity'])
+def test_non_finite_2d_annotation_names_file_image_and_joint(tmp_path,
+                                                             value):
+    paths = make_mpii_fixture(tmp_path)
+    ann = tmp_path / paths['ann_file']
+    people = json.loads(ann.read_text())
+    people[1]['joints'][13][1] = float(value)  # MPII 13: left shoulder
+    ann.write_text(json.dumps(people))
+    with pytest.raises(ValueError) as e:
+        MpiiDataset(ann_file=str(ann))
+    assert f"MpiiDataset: {ann} (key 'keypoints'): NaN or inf for the " \
+        "person in '000000002.jpg', joint 13 (left_shoulder); drop or " \
+        'repair that annotation' == str(e.value)

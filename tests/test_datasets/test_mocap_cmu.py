@@ -208,3 +208,24 @@ def test_sha256_mismatch_is_refused(tmp_path):
     (src / '02' / '02.asf').unlink()
     with pytest.raises(FileNotFoundError, match='02.asf'):
         cmu.convert_cmu_mocap(src)
+
+
+def test_converter_never_overwrites_without_force(tmp_path):
+    # it used to overwrite the shipped, tracked file by default
+    converter, missing = _converter(), str(tmp_path / 'no_src')
+    shipped = DEFAULT_CMU_MOCAP_PATH.read_bytes()
+    with pytest.raises(SystemExit) as e:
+        converter.main(['--src', missing])
+    assert str(e.value) == (
+        f'{DEFAULT_CMU_MOCAP_PATH} exists (by default the shipped file, '
+        'tracked by git); write elsewhere with --out PATH, or pass --force '
+        'to overwrite it')
+    assert DEFAULT_CMU_MOCAP_PATH.read_bytes() == shipped
+    out = tmp_path / 'mine.npz'
+    out.write_bytes(b'keep me')
+    with pytest.raises(SystemExit, match='mine.npz exists'):
+        converter.main(['--src', missing, '--out', str(out)])
+    assert out.read_bytes() == b'keep me'
+    # with --force it goes on to convert (and here finds no source)
+    with pytest.raises(FileNotFoundError, match='no CMU mocap manifest'):
+        converter.main(['--src', missing, '--out', str(out), '--force'])

@@ -105,6 +105,13 @@ def test_test_split(mpi):
     assert len(build(mpi, ann_file=TEST, subjects=['TS5'])) == 23
 
 
+def test_test_subjects_that_match_nothing(mpi):
+    with pytest.raises(ValueError, match=r"subjects=\['TS2'\] matches "
+                       r"nothing; present: \['TS1', 'TS3', 'TS5'\]"):
+        build(mpi, ann_file='annotations/mpi_inf_3dhp_test_valid.npz',
+              subjects=['TS2'])
+
+
 def test_rows_sorted_by_frame_number(mpi, tmp_path):
     with np.load(mpi['test_ann']) as f:
         ann = dict(f)

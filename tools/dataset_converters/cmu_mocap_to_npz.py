@@ -13,7 +13,8 @@ forward kinematics (:mod:`pose3d_toolbox.datasets.mocap.asf_amc`), in metres
 in the toolbox's Z-up world frame, resampled from 120 fps (every 4th frame for
 30 fps; linear interpolation when the rates do not divide) and stored as int16
 millimetres (format: :mod:`pose3d_toolbox.datasets.mocap.cmu`). The output is
-byte-for-byte deterministic.
+byte-for-byte deterministic. An existing output file (by default the shipped
+one, tracked by git) is never overwritten without ``--force``.
 """
 import argparse
 import sys
@@ -49,6 +50,8 @@ def parse_args(argv=None):
                         help='convert only these subjects, e.g. 02 13')
     parser.add_argument('--takes', nargs='+', default=None,
                         help='convert only these takes, e.g. 02_01')
+    parser.add_argument('--force', action='store_true',
+                        help='overwrite --out if it exists')
     return parser.parse_args(argv)
 
 
@@ -56,6 +59,11 @@ def main(argv=None):
     args = parse_args(argv)
     src = Path(args.src) if args.src else REPO_ROOT / DEFAULT_SRC
     out = Path(args.out) if args.out else REPO_ROOT / DEFAULT_OUT
+    if out.exists() and not args.force:
+        raise SystemExit(
+            f'{out} exists (by default the shipped file, tracked by git); '
+            'write elsewhere with --out PATH, or pass --force to overwrite '
+            'it')
     start = time.perf_counter()
     print(f'checking sha256 and converting {src} at {args.fps:g} fps',
           flush=True)

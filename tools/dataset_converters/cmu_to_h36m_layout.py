@@ -7,6 +7,8 @@ Usage, from the repository root::
         --rig h36m --seed 0 --splits train test --subject-prefix S \\
         --fps-dir fps50
 
+Files that exist in ``DIR`` are never overwritten without ``--force``.
+
 :class:`~pose3d_toolbox.datasets.cmu_mocap.CMUMocapDataset` is built for each
 split (``--rig`` and ``--seed`` apply to every split; the default ``h36m`` rig
 makes the export deterministic) and its videos (one per take and camera) are
@@ -267,6 +269,8 @@ def parse_args(argv=None):
     parser.add_argument('--data-file', default=None,
                         help='converted CMU mocap .npz (default: the '
                         'shipped one)')
+    parser.add_argument('--force', action='store_true',
+                        help='overwrite files that exist in --out')
     args = parser.parse_args(argv)
     if re.search(r'[_./\\\s]', args.subject_prefix):
         parser.error('--subject-prefix must not contain _ . / \\ or '
@@ -286,6 +290,12 @@ def main(argv=None):
     out = Path(args.out)
     ann_dir = out / 'annotation_body3d'
     split_dir = ann_dir / args.fps_dir
+    outputs = [split_dir / SPLIT_FILES[s] for s in args.splits] + [
+        ann_dir / 'cameras.pkl', ann_dir / 'cmu_takes.json', out / 'README.md']
+    existing = [str(p) for p in outputs if p.exists()]
+    if existing and not args.force:
+        parser.error(f'{", ".join(existing)} exist; choose another --out, or '
+                     'pass --force to overwrite them')
 
     takes_info = {t['take']: t for t in load_cmu_mocap(args.data_file)}
     if args.takes is not None:

@@ -3,7 +3,9 @@
 # crop around each person (CMUMocapImageDataset). Random rigs for training,
 # the fixed Human3.6M-like rig for the test subjects; every 40th training
 # frame (about 3.9k samples) and every 10th test frame (about 2.3k), which
-# render in a few ms each on a CPU. Set cache_dir to render each crop once.
+# render in a few ms each on a CPU. Set cache_dir to render each crop once:
+# True for the user cache ($POSE3D_CACHE_DIR/renders, else
+# ~/.cache/pose3d_toolbox/renders) or a folder.
 # Configs add the pipeline, ending with PackPoseInputs(preset='topdown').
 dataset_type = 'CMUMocapImageDataset'
 input_size = (256, 256)  # (W, H)

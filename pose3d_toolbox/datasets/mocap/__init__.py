@@ -11,7 +11,7 @@ from .asf_amc import (H36M17_FROM_ASF, AmcMotion, AsfBone, AsfSkeleton,
 from .bvh import BvhJoint, BvhMotion, bvh_to_h36m17, parse_bvh
 from .cmu import (CMU_MOCAP_ACKNOWLEDGEMENT, CMU_TEST_SUBJECTS,
                   CMU_TRAIN_SUBJECTS, DEFAULT_CMU_MOCAP_PATH,
-                  convert_cmu_mocap, load_cmu_mocap, resample,
+                  cmu_mocap_ids, convert_cmu_mocap, load_cmu_mocap, resample,
                   save_cmu_mocap)
 from .common import MocapFormatError, Y_UP_TO_Z_UP, y_up_to_z_up
 
@@ -19,7 +19,7 @@ __all__ = [
     'AmcMotion', 'AsfBone', 'AsfSkeleton', 'BvhJoint', 'BvhMotion',
     'CMU_MOCAP_ACKNOWLEDGEMENT', 'CMU_TEST_SUBJECTS', 'CMU_TRAIN_SUBJECTS',
     'DEFAULT_CMU_MOCAP_PATH', 'H36M17_FROM_ASF', 'MocapFormatError',
-    'Y_UP_TO_Z_UP', 'asf_amc_to_h36m17', 'bvh_to_h36m17',
+    'Y_UP_TO_Z_UP', 'asf_amc_to_h36m17', 'bvh_to_h36m17', 'cmu_mocap_ids',
     'convert_cmu_mocap', 'load_cmu_mocap', 'parse_amc', 'parse_asf',
     'parse_bvh', 'resample', 'save_cmu_mocap', 'tips_to_h36m17',
     'y_up_to_z_up'

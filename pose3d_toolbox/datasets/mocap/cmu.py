@@ -39,7 +39,8 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Sequence, Union
+from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
+                    Union)
 
 import numpy as np
 
@@ -261,6 +262,23 @@ def save_cmu_mocap(takes: Sequence[dict], path: PathLike) -> None:
     os.replace(partial, path)
 
 
+def cmu_mocap_ids(path: Optional[PathLike] = None) -> Dict[str, List[str]]:
+    """``dict(subject=[...], take=[...])``: the ids of the takes in the file
+    (read without the positions), one entry per take."""
+    path = Path(DEFAULT_CMU_MOCAP_PATH if path is None else path)
+    _check_exists(path)
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k].tolist() for k in ('subject', 'take')}
+
+
+def _check_exists(path: Path) -> None:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f'CMU mocap file not found: {path}. Create it from the '
+            f'repository root with: {CONVERTER_COMMAND} --out {path} '
+            '(needs the ASF/AMC files in ../shared/data/cmu_mocap).')
+
+
 def load_cmu_mocap(path: Optional[PathLike] = None,
                    subjects: Optional[Sequence[str]] = None) -> List[dict]:
     """Load the converted CMU takes.
@@ -280,11 +298,7 @@ def load_cmu_mocap(path: Optional[PathLike] = None,
             converter command that makes it).
     """
     path = Path(DEFAULT_CMU_MOCAP_PATH if path is None else path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f'CMU mocap file not found: {path}. Create it from the '
-            f'repository root with: {CONVERTER_COMMAND} --out {path} '
-            '(needs the ASF/AMC files in ../shared/data/cmu_mocap).')
+    _check_exists(path)
     with np.load(path, allow_pickle=False) as data:
         missing = [k for k in _KEYS if k not in data.files]
         if missing:

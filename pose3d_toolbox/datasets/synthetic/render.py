@@ -31,7 +31,9 @@ Example:
 import colorsys
 import json
 import os
+import os.path as osp
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -325,6 +327,44 @@ def render_sample(sample, index, seed=0, **render_kwargs):
     return render_person(sample['keypoints_3d'], sample['camera'],
                          sample.get('bbox_center'), sample.get('bbox_scale'),
                          rng=_sample_rng(seed, index), **render_kwargs)
+
+
+#: Environment variable naming the toolbox's cache folder (render caches
+#: go to its ``renders`` subfolder).
+CACHE_DIR_ENV = 'POSE3D_CACHE_DIR'
+
+
+def user_cache_dir(*parts: str) -> str:
+    """The toolbox's cache folder joined with ``parts``.
+
+    ``$POSE3D_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/pose3d_toolbox``,
+    else ``~/.cache/pose3d_toolbox``: outside the source tree, so a checkout
+    stays clean and several checkouts share one cache.
+    """
+    root = os.environ.get(CACHE_DIR_ENV)
+    if not root:
+        xdg = os.environ.get('XDG_CACHE_HOME') or osp.join('~', '.cache')
+        root = osp.join(xdg, 'pose3d_toolbox')
+    return osp.join(osp.expanduser(root), *parts)
+
+
+def render_cache_dir(cache_dir) -> Optional[str]:
+    """Where a dataset's ``cache_dir`` option puts its render caches.
+
+    ``None`` / ``False``: no cache (render on request); ``True``: the user
+    cache, :func:`user_cache_dir` ``('renders')``; a path: that folder
+    (``~`` expanded).
+    """
+    if cache_dir is None or cache_dir is False:
+        return None
+    if cache_dir is True:
+        return user_cache_dir('renders')
+    if not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f'cache_dir must be None, True (the user cache, '
+                        f'${CACHE_DIR_ENV}/renders or '
+                        f'~/.cache/pose3d_toolbox/renders) or a folder, got '
+                        f'{cache_dir!r}')
+    return osp.expanduser(str(cache_dir))
 
 
 class RenderCache:
