@@ -14,6 +14,8 @@ from pose3d_toolbox.utils.hub import (ChecksumError, DownloadError,
                                       download_checkpoint, get_cache_dir,
                                       hash_prefix, load_checkpoint_file)
 
+pytest_plugins = ['http_server']
+
 
 def checkpoint_bytes(value=1.5):
     buf = io.BytesIO()

@@ -1,6 +1,7 @@
 """A local HTTP server on 127.0.0.1 (free port, one thread) for the download
 tests: it serves files from a dict, counts requests, and can answer with an
-error or cut a transfer short."""
+error or cut a transfer short. Test modules get the ``server`` and
+``cache`` fixtures with ``pytest_plugins = ['http_server']``."""
 import http.server
 import threading
 
