@@ -175,6 +175,18 @@ def find_sha256(url: str) -> Optional[str]:
     return None
 
 
+def config_and_checkpoint(name_or_config: str,
+                          checkpoint: Optional[str] = None):
+    """``(config file, checkpoint)`` for a tool's ``CONFIG [CHECKPOINT]``
+    arguments: a config path passes through; a zoo name gives its config
+    and, unless ``checkpoint`` is given, ``zoo://NAME`` (fetched and
+    verified when the Runner loads it)."""
+    if name_or_config.endswith('.py'):
+        return name_or_config, checkpoint
+    info = get_model_info(name_or_config)
+    return info.config, checkpoint or ZOO_SCHEME + info.name
+
+
 def _on_rank_zero_first(fetch):
     """Run ``fetch()`` on rank 0, then (after a barrier) on the others, so
     one process downloads and the rest hit the cache."""
