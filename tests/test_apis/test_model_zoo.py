@@ -110,16 +110,18 @@ def test_name_fetched_from_a_server_verified_and_loaded(server, cache,
     path = '/mirror/' + info.weights
     server.add(path, data)
     monkeypatch.setenv('POSE3D_ZOO_URL', server.url + '/mirror')
-    model = init_model(info.name)
-    assert server.requests == [path]
-    assert (cache / info.file_name).read_bytes() == data
     reference = torch.load(REPO / info.weights, weights_only=True)
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, reference['state_dict'][key].float()
-                           if value.is_floating_point()
-                           else reference['state_dict'][key]), key
-    init_model(info.name)  # cache hit
-    assert server.requests == [path]
+    for source in (info.name, server.url + path):
+        model = init_model(source)
+        assert server.requests == [path]  # the second one hits the cache
+        assert (cache / info.file_name).read_bytes() == data
+        for key, value in model.state_dict().items():
+            assert torch.equal(value, reference['state_dict'][key].float()
+                               if value.is_floating_point()
+                               else reference['state_dict'][key]), key
+    (cache / info.file_name).unlink()
+    init_model(server.url + path)  # by URL: hash prefix in the file name
+    assert server.requests == [path, path]
     listing = run_tool('tools/misc/list_models.py', env=dict(
         POSE3D_ZOO_URL=server.url + '/mirror',
         POSE3D_HOME=str(cache.parent))).stdout
