@@ -1,0 +1,13 @@
+"""User-facing entry points: model-zoo access and inference set-up.
+
+Importing this package registers the toolbox's checkpoint loaders with
+mmengine (see :mod:`pose3d_toolbox.apis.model_zoo`), which the tools do.
+"""
+from .inference import init_model, resolve_model
+from .model_zoo import (ModelInfo, config_and_checkpoint, get_model_info,
+                        load_model_index, register_checkpoint_loaders,
+                        resolve_weights)
+
+__all__ = ['ModelInfo', 'config_and_checkpoint', 'get_model_info',
+           'init_model', 'load_model_index', 'register_checkpoint_loaders',
+           'resolve_model', 'resolve_weights']
