@@ -9,6 +9,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# shared_guard: tests needing ../shared skip without it, fail in CI;
+# pytester: tests of that plugin run pytest on small generated files.
+pytest_plugins = ['shared_guard', 'pytester']
+
 
 def run_tool(*args, timeout=600, env=None, cwd=None):
     """Run ``python tools/...`` (or a shell script) as a user would; return
