@@ -3,11 +3,29 @@ conftest's folder there), so tests import ``fixtures`` directly."""
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 REPO = Path(__file__).resolve().parents[1]
+
+# shared_guard: tests needing ../shared skip without it, fail in CI;
+# pytester: tests of that plugin run pytest on small generated files.
+pytest_plugins = ['shared_guard', 'pytester']
+
+# Property tests (tests/test_properties): a modest number of cases each, no
+# per-case deadline (the first case pays for imports), no example database,
+# and hypothesis' cache in the temporary directory, not .hypothesis/ in the
+# source tree. pytest.ini's --hypothesis-show-statistics prints how many
+# cases each test ran.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / 'pose3d_hypothesis')
+# A failure prints the @reproduce_failure blob that replays it.
+settings.register_profile('pose3d', max_examples=60, deadline=None,
+                          database=None, print_blob=True)
+settings.load_profile('pose3d')
 
 
 def run_tool(*args, timeout=600, env=None, cwd=None):

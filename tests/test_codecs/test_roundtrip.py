@@ -1,7 +1,10 @@
-"""decode(encode(x)) == x for every registered keypoint codec.
+"""decode(encode(x)) == x for every registered keypoint codec, with its
+defaults and with the non-default options of :data:`NON_DEFAULT_OPTIONS`.
 
-A new codec is covered without new test code; it must be constructible
-from its defaults and expose ``num_keypoints`` and ``root_index``. A codec
+A new codec is covered by its defaults without new test code; it must be
+constructible from them and expose ``num_keypoints`` and ``root_index``,
+and it must list non-default options (another skeleton, scales, offsets)
+in :data:`NON_DEFAULT_OPTIONS`. A codec
 that does not round-trip lifting samples names its ``sample_kind`` (e.g.
 ``'topdown_2d'`` for heatmap codecs, with ``target_key``), and
 :data:`ROUNDTRIP_CHECKS` holds the check for that kind.
@@ -69,9 +72,35 @@ def check_topdown_roundtrip(codec, rng):
 ROUNDTRIP_CHECKS = {'topdown_2d': check_topdown_roundtrip}
 
 
-@pytest.mark.parametrize('name', CODECS)
-def test_decode_inverts_encode(name):
-    codec = KEYPOINT_CODECS.build(dict(type=name))
+#: per codec, option sets other than the defaults that must round-trip too:
+#: a skeleton whose root is not joint 0 and non-unit scales and offsets.
+NON_DEFAULT_OPTIONS = {
+    'AbsPoseCodec': [
+        dict(skeleton='mpi_inf_3dhp', f0=500.0, depth_offset=5.0),
+        dict(depth='absolute', depth_offset=5.0)],
+    'BoneCodec': [dict(skeleton='mpi_inf_3dhp', target_scale=0.5)],
+    'ElePoseCodec': [dict(skeleton='mpi_inf_3dhp', head_distance=100.0,
+                          scale=0.2, metres_per_unit=0.5)],
+    'GaussianHeatmapCodec': [dict(input_size=(192, 256),
+                                  heatmap_size=(48, 64), sigma=1.5,
+                                  skeleton='mpi_inf_3dhp')],
+    'PoseLiftingCodec': [dict(skeleton='mpi_inf_3dhp', target_scale=0.25)],
+}
+CASES = [(name, {}) for name in CODECS] + [
+    (name, options) for name in CODECS
+    for options in NON_DEFAULT_OPTIONS.get(name, [])]
+CASE_IDS = [','.join([n] + [f'{k}={v}' for k, v in o.items()])
+            for n, o in CASES]
+
+
+def test_every_codec_lists_non_default_options():
+    assert sorted(NON_DEFAULT_OPTIONS) == CODECS
+
+
+@pytest.mark.parametrize('name, options', CASES,
+                         ids=CASE_IDS)
+def test_decode_inverts_encode(name, options):
+    codec = KEYPOINT_CODECS.build(dict(type=name, **options))
     rng = np.random.default_rng(0)
     kind = getattr(codec, 'sample_kind', 'lifting')
     if kind != 'lifting':

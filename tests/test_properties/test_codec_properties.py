@@ -1,0 +1,106 @@
+"""Every registered codec's round trip, ``decode(encode(s)) == s``, on
+hypothesis-drawn poses, cameras and codec options."""
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pose3d_toolbox.registry import KEYPOINT_CODECS
+from pose3d_toolbox.utils import camera_to_pixel
+from strategies import SKELETONS, cameras, finite, poses
+
+KEYPOINT_CODECS.import_from_location()
+
+#: per codec, a strategy of its options (every option it takes)
+OPTIONS = {
+    'PoseLiftingCodec': st.fixed_dictionaries(dict(
+        skeleton=st.sampled_from(SKELETONS),
+        target_scale=finite(0.01, 10))),
+    'BoneCodec': st.fixed_dictionaries(dict(
+        skeleton=st.sampled_from(SKELETONS),
+        target_scale=finite(0.01, 10))),
+    'AbsPoseCodec': st.fixed_dictionaries(dict(
+        skeleton=st.sampled_from(SKELETONS),
+        depth=st.sampled_from(['canonical', 'absolute']),
+        f0=finite(100, 5000), depth_offset=finite(-10, 10))),
+    'ElePoseCodec': st.fixed_dictionaries(dict(
+        skeleton=st.sampled_from(SKELETONS),
+        head_distance=finite(10, 500), scale=finite(0.01, 1),
+        metres_per_unit=finite(0.1, 2))),
+    'GaussianHeatmapCodec': st.fixed_dictionaries(dict(
+        skeleton=st.sampled_from(SKELETONS),
+        heatmap_size=st.sampled_from([(48, 64), (64, 64), (32, 48)]),
+        sigma=finite(1.0, 3.0))),
+}
+LIFTING = sorted(n for n, c in KEYPOINT_CODECS.module_dict.items()
+                 if getattr(c, 'sample_kind', 'lifting') == 'lifting')
+
+
+def test_every_codec_has_an_option_strategy():
+    assert sorted(OPTIONS) == sorted(KEYPOINT_CODECS.module_dict)
+
+
+@st.composite
+def lifting_cases(draw):
+    name = draw(st.sampled_from(LIFTING))
+    codec = KEYPOINT_CODECS.build(dict(type=name, **draw(OPTIONS[name])))
+    frames = draw(st.integers(1, 3))
+    kp3d = draw(poses(codec.num_keypoints, frames))
+    camera = draw(cameras())
+    sample = dict(keypoints_3d=kp3d.astype(np.float32),
+                  keypoints_2d=camera_to_pixel(kp3d, camera['f'],
+                                               camera['c']).astype(np.float32),
+                  visibility=np.ones(kp3d.shape[:2], np.float32),
+                  target_index=draw(st.integers(0, frames - 1)),
+                  camera=camera)
+    return codec, sample
+
+
+@given(lifting_cases())
+def test_lifting_codec_round_trip(case):
+    codec, sample = case
+    encoded = codec.encode(sample)
+    out = codec.decode(encoded['lifting_target'][None],
+                       [{**sample, **encoded}])
+    expected = sample['keypoints_3d'][sample['target_index']].astype(float)
+    if not codec.decodes_absolute:
+        expected = expected - expected[codec.root_index]
+    # float32 arithmetic on poses up to ~20 m away
+    tol = 2e-6 * (1 + np.abs(sample['keypoints_3d']).max())
+    np.testing.assert_allclose(out['keypoints_3d'][0], expected,
+                               atol=10 * tol)
+    if codec.decodes_absolute:
+        np.testing.assert_allclose(out['root'][0], expected[codec.root_index],
+                                   atol=10 * tol)
+
+
+@st.composite
+def topdown_cases(draw):
+    codec = KEYPOINT_CODECS.build(dict(type='GaussianHeatmapCodec',
+                                       **draw(OPTIONS['GaussianHeatmapCodec'])))
+    W, H = codec.input_size
+    a, s = draw(finite(-np.pi, np.pi)), draw(finite(0.2, 2.0))
+    rot = s * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    shift = np.array([draw(finite(-300, 300)), draw(finite(-300, 300))])
+    # keypoints in the input's central part, as an augmented crop has them
+    u = np.array([draw(finite(0.15, 0.85)) for _ in range(
+        2 * codec.num_keypoints)]).reshape(-1, 2)
+    crop = u * [W, H]
+    image = (crop - shift) @ np.linalg.inv(rot).T
+    sample = dict(keypoints_2d=image[None], keypoints_2d_crop=crop
+                  .astype(np.float32), crop_matrix=np.c_[rot, shift],
+                  target_index=0)
+    return codec, sample
+
+
+@given(topdown_cases())
+def test_heatmap_codec_round_trip(case):
+    """Decoding the encoded heatmaps gives the image-pixel keypoints back to
+    a small fraction of a heatmap bin."""
+    codec, sample = case
+    encoded = codec.encode(sample)
+    out = codec.decode(encoded[codec.target_key][None], [sample])
+    px = codec.input_size[0] / codec.heatmap_size[0]
+    scale = np.sqrt(abs(np.linalg.det(sample['crop_matrix'][:, :2])))
+    np.testing.assert_allclose(out['keypoints_2d'][0],
+                               sample['keypoints_2d'][0],
+                               atol=0.02 * px / scale)

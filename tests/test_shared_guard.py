@@ -1,0 +1,56 @@
+"""The ``../shared`` guard: such tests skip in a plain checkout and fail
+with POSE3D_REQUIRE_SHARED=1 (what .ci/run sets)."""
+from pathlib import Path
+
+import pytest
+from shared_guard import REQUIRE_ENV, SHARED
+
+TESTS = f'''
+import pytest
+
+@pytest.mark.skipif(True, reason='files not found at {SHARED}/data/x')
+def test_reads_shared():
+    pass
+
+@pytest.mark.skipif(True, reason='an optional package is missing')
+def test_other_skip():
+    pass
+
+def test_plain():
+    pass
+'''
+
+
+def run(pytester, monkeypatch, require):
+    monkeypatch.setenv(REQUIRE_ENV, require)
+    pytester.makepyfile(test_guarded=TESTS)
+    return pytester.runpytest_subprocess(
+        '-p', 'shared_guard', '-p', 'no:cacheprovider',
+        '-o', f'pythonpath={Path(__file__).parent}')
+
+
+def test_a_shared_test_skips_in_a_plain_checkout(pytester, monkeypatch):
+    result = run(pytester, monkeypatch, '')
+    result.assert_outcomes(passed=1, skipped=2)
+
+
+def test_a_shared_test_that_skips_fails_in_ci(pytester, monkeypatch):
+    result = run(pytester, monkeypatch, '1')
+    # the skip happens at setup, so it is reported as an error there
+    result.assert_outcomes(passed=1, skipped=1, errors=1)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines([f'*test_reads_shared needs {SHARED}*'])
+
+
+def test_ci_script_requires_shared_and_runs_the_readme_command():
+    ci = (Path(__file__).parents[1] / '.ci' / 'run').read_text()
+    readme = (Path(__file__).parents[1] / 'README.md').read_text()
+    command = 'bash tools/install.sh tests && python -m pytest tests'
+    assert command in readme
+    assert f'export {REQUIRE_ENV}=1' in ci
+    assert ci.count(command) == 1
+
+
+@pytest.mark.needs_shared
+def test_the_shared_folder_is_beside_the_repository():
+    assert SHARED.is_dir() and (SHARED / 'data').is_dir()
