@@ -18,10 +18,11 @@ def resolve_checkpoint(path: str) -> Optional[str]:
 def load_submodule_state(path: str, prefix: str) -> Dict[str, torch.Tensor]:
     """The ``prefix``-ed weights of a checkpoint file (a state dict or
     mmengine's ``{'state_dict': ...}``), with ``prefix`` removed; empty when
-    there are none. Loaded with ``weights_only`` ``torch.load``."""
-    import pose3d_toolbox.engine  # noqa: F401 (allow-lists mmengine's
-    # checkpoint contents for weights_only loading)
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    there are none. Loaded through the toolbox's one safe loader
+    (:func:`pose3d_toolbox.utils.hub.load_checkpoint_file`:
+    ``weights_only`` with the checkpoint allow-list, float16 cast back)."""
+    from pose3d_toolbox.utils.hub import load_checkpoint_file
+    ckpt = load_checkpoint_file(path, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     return {k[len(prefix):]: v for k, v in state.items()
             if k.startswith(prefix)}
