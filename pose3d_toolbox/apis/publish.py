@@ -76,13 +76,22 @@ def build_model(cfg: Config) -> torch.nn.Module:
         return MODELS.build(cfg.model)
 
 
-def release_checkpoint(path: str, fp16: bool = False) -> dict:
-    """The release content of the training checkpoint ``path``."""
+def release_checkpoint(path: str, fp16: bool = False,
+                       config: Optional[str] = None) -> dict:
+    """The release content of the training checkpoint ``path``.
+
+    ``config``: a config file whose (resolved) text the release carries
+    instead of the one the checkpoint was trained with, for a checkpoint
+    trained before a change of the config's arguments; its model must hold
+    exactly the checkpoint's keys.
+    """
     checkpoint = load_checkpoint_file(path)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
         raise KeyError(f'{path} has no state_dict; is it an mmengine '
                        'training checkpoint?')
-    meta = checkpoint.get('meta') or {}
+    meta = dict(checkpoint.get('meta') or {})
+    if config is not None:
+        meta['cfg'] = Config.fromfile(config).pretty_text
     if not meta.get('cfg'):
         raise KeyError(f'{path} has no meta["cfg"] (the config text mmengine '
                        'saves); a release must carry its config')
@@ -115,11 +124,12 @@ def release_checkpoint(path: str, fp16: bool = False) -> dict:
 
 
 def publish_checkpoint(path: str, out_dir: str, name: Optional[str] = None,
-                       fp16: bool = False) -> Tuple[str, str, int]:
+                       fp16: bool = False, config: Optional[str] = None
+                       ) -> Tuple[str, str, int]:
     """Write the release of ``path`` into ``out_dir`` as
     ``<name>-<sha256[:8]>.pth``; return ``(file, sha256, size in bytes)``.
     """
-    release = release_checkpoint(path, fp16=fp16)
+    release = release_checkpoint(path, fp16=fp16, config=config)
     if name is None:
         name = default_name(dict(meta=release['meta']['source']), path)
     buffer = io.BytesIO()

@@ -54,7 +54,7 @@ def test_fp16_release(training_checkpoint, tmp_path):
     meta = raw['meta']
     assert meta['cfg'] == torch.load(src, weights_only=False)['meta']['cfg']
     assert meta['skeleton'] == 'h36m'
-    assert meta['codec'] == dict(type='PoseLiftingCodec', num_keypoints=17)
+    assert meta['codec'] == dict(type='PoseLiftingCodec', skeleton='h36m')
     assert meta['source']['epoch'] == 3
     halved = set(meta['publish']['float16_keys'])
     params = {k for k, _ in build_model(

@@ -8,7 +8,7 @@ import torch
 
 from pose3d_toolbox.engine import (find_latest_checkpoint,
                                    is_complete_checkpoint)
-from pose3d_toolbox.engine.checkpoint import atomic_replace
+from pose3d_toolbox.utils.atomic import commit_tmp_file
 from pose3d_toolbox.engine.runner import Pose3dRunner
 
 
@@ -60,12 +60,12 @@ def test_corrupted_not_truncated_checkpoint_is_refused(tmp_path):
     assert find_latest_checkpoint(str(tmp_path)) == good
 
 
-def test_atomic_replace_swaps_in_the_whole_file(tmp_path):
+def test_commit_tmp_file_swaps_in_the_whole_file(tmp_path):
     target = tmp_path / 'epoch_1.pth'
     target.write_bytes(b'old')
     tmp = tmp_path / '.epoch_1.pth.tmp1'
     tmp.write_bytes(b'new contents')
-    atomic_replace(str(tmp), str(target))
+    commit_tmp_file(str(tmp), str(target))
     assert target.read_bytes() == b'new contents'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']
 

@@ -1,6 +1,7 @@
 """Turn a training checkpoint into a release file for the model zoo.
 
     python tools/misc/publish_model.py CKPT OUT_DIR [--fp16] [--name NAME]
+        [--config CONFIG]
 
 Keeps the weights and the meta a user needs (config, dataset meta, skeleton,
 codec), optionally stores the parameters in float16 (buffers stay float32),
@@ -25,13 +26,17 @@ def parse_args(argv=None):
                         help='store floating parameters in float16')
     parser.add_argument('--name', help='file name stem (default: the '
                         "checkpoint's config name)")
+    parser.add_argument('--config', help='carry this config file instead '
+                        'of the one the checkpoint was trained with (for a '
+                        'checkpoint older than a change of config arguments)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     path, sha256, size = publish_checkpoint(args.checkpoint, args.out_dir,
-                                            name=args.name, fp16=args.fp16)
+                                            name=args.name, fp16=args.fp16,
+                                            config=args.config)
     print(f'published {path}')
     print(f'sha256: {sha256}')
     print(f'size: {size} bytes ({size / 2**20:.2f} MiB)')
