@@ -4,6 +4,7 @@ import argparse
 import gc
 import os
 import os.path as osp
+import re
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
@@ -11,12 +12,73 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 
+_ID_LIKE = re.compile(r'0\d|\d+(_\d+)+$')
+_QUOTED = re.compile(r'''(['"]).*\1''', re.S)
+
+
+def _split_top_level(text: str) -> list:
+    """Split ``text`` at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for idx, char in enumerate(text):
+        depth += (char in '([') - (char in ')]')
+        if char == ',' and depth == 0:
+            parts.append(text[start:idx])
+            start = idx + 1
+    return parts + [text[start:]]
+
+
+class IdKeepingDictAction(DictAction):
+    """mmengine's ``DictAction``, except that ids stay strings.
+
+    mmengine parses every value that ``int()`` accepts as a number, so the
+    CMU subject ``'05'`` became ``5`` and the take ``'05_01'`` became ``501``
+    (python reads ``_`` as a digit separator). Here a value stays a string
+    when it starts with ``0`` followed by a digit (``05``, ``007``), when it
+    is digits joined by underscores (``05_01``, ``1_000``), or when it is
+    quoted (``"'3'"`` on the shell gives the string ``'3'``). ``0``, ``0.5``,
+    ``12``, ``1e-3``, true/false and None are parsed as before; lists
+    ``[a,b]`` and tuples ``(a,b)`` nest as in mmengine.
+    """
+
+    @staticmethod
+    def _parse_int_float_bool(val: str):
+        if _QUOTED.fullmatch(val):
+            return val[1:-1]
+        if _ID_LIKE.match(val):
+            return val
+        return DictAction._parse_int_float_bool(val)
+
+    @staticmethod
+    def _parse_iterable(val: str):
+        val = val.strip()
+        if _QUOTED.fullmatch(val):
+            return val[1:-1]
+        if val[:1] + val[-1:] in ('()', '[]'):
+            items = [IdKeepingDictAction._parse_iterable(v)
+                     for v in _split_top_level(val[1:-1]) if v.strip()]
+            return tuple(items) if val[0] == '(' else items
+        if ',' in val:
+            return [IdKeepingDictAction._parse_iterable(v)
+                    for v in _split_top_level(val)]
+        return IdKeepingDictAction._parse_int_float_bool(val)
+
+
+CFG_OPTIONS_HELP = (
+    'override config keys with dotted paths, e.g. train_cfg.max_epochs=1 '
+    "train_dataloader.dataset.subjects='[05,06]'. A value with a leading "
+    'zero (05) or an underscore between digits (05_01) stays a string, as '
+    'does a quoted one ("\'3\'"); other numbers, true/false and None are '
+    'parsed. Top-level config variables (max_epochs, data_root) were '
+    'already copied into the dotted keys that use them and are refused '
+    'with those keys named.')
+
+
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Flags every tool takes: work dir, config overrides, launcher."""
     parser.add_argument('--work-dir', help='directory for logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. train_cfg.max_epochs=1')
+        '--cfg-options', nargs='+', action=IdKeepingDictAction,
+        help=CFG_OPTIONS_HELP)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

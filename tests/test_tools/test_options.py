@@ -1,0 +1,98 @@
+"""Command-line options do what they say, or say why not (issue 19 item 2):
+--cfg-options ids, top-level keys and schedules, --amp on CPU, test.py with
+a work directory, the distributed scripts' interpreter."""
+import argparse
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import REPO
+
+from pose3d_toolbox.apis.runner import IdKeepingDictAction
+
+
+def cfg_options(*pairs):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=IdKeepingDictAction)
+    return parser.parse_args(['--cfg-options', *pairs]).cfg_options
+
+
+def test_cfg_options_keep_ids_as_strings():
+    # mmengine's DictAction gave 5 and 501 (int('05_01') == 501).
+    opts = cfg_options('a=05', 'b=05_01', 'c=[05,06]', 'd=(1,[05_01,x])',
+                       "e='3'", 'f=x_1')
+    assert opts == dict(a='05', b='05_01', c=['05', '06'],
+                        d=(1, ['05_01', 'x']), e='3', f='x_1')
+
+
+def test_cfg_options_still_parse_numbers_bools_and_none():
+    opts = cfg_options('a=5', 'b=0', 'c=0.5', 'd=1e-3', 'e=true', 'f=None',
+                       'g=a,b', 'h=[1,2]')
+    assert opts == dict(a=5, b=0, c=0.5, d=1e-3, e=True, f=None,
+                        g=['a', 'b'], h=[1, 2])
+    assert type(opts['a']) is int and type(opts['c']) is float
+
+
+def test_help_documents_the_id_rule():
+    out = subprocess.run([sys.executable, 'tools/train.py', '--help'],
+                         cwd=REPO, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)))
+    text = ' '.join(out.stdout.split())
+    assert 'leading zero (05)' in text and '(05_01) stays a string' in text
+
+
+# --- tools/test.py CHECKPOINT --------------------------------------------
+
+def _checkpoint(path):
+    torch.save(dict(state_dict={}, meta={}), path)
+    return str(path)
+
+
+def test_test_tool_takes_a_work_directory(tmp_path):
+    sys.path.insert(0, str(REPO / 'tools'))
+    try:
+        from test import resolve_checkpoint
+    finally:
+        sys.path.pop(0)
+    old = _checkpoint(tmp_path / 'epoch_1.pth')
+    new = _checkpoint(tmp_path / 'epoch_2.pth')
+    (tmp_path / 'last_checkpoint').write_text(old)
+    assert resolve_checkpoint(str(tmp_path)) == old
+    (tmp_path / 'last_checkpoint').unlink()
+    os.utime(old, (1, 1))
+    assert resolve_checkpoint(str(tmp_path)) == new
+    assert resolve_checkpoint(new) == new
+    with pytest.raises(FileNotFoundError,
+                       match='exists: pass it to use its last_checkpoint'):
+        resolve_checkpoint(str(tmp_path / 'epoch_3.pth'))
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError,
+                       match='holds no complete checkpoint.*Train first'):
+        resolve_checkpoint(str(empty))
+    with pytest.raises(FileNotFoundError,
+                       match='Pass a checkpoint file or the work directory'):
+        resolve_checkpoint(str(tmp_path / 'nowhere' / 'x.pth'))
+
+
+# --- tools/dist_*.sh use $PYTHON -----------------------------------------
+
+@pytest.mark.parametrize('script,args', [
+    ('tools/dist_train.sh', ['CFG', '2', '--amp']),
+    ('tools/dist_test.sh', ['CFG', 'CKPT', '2'])])
+def test_dist_scripts_use_the_python_variable(tmp_path, script, args):
+    record = tmp_path / 'called'
+    fake = tmp_path / 'fake-python'
+    fake.write_text(f'#!/bin/sh\necho "$@" > {record}\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ, PYTHON=str(fake), PATH='/usr/bin:/bin')
+    subprocess.run(['bash', script, *args], cwd=REPO, env=env, check=True)
+    called = record.read_text().split()
+    assert called[:2] == ['-m', 'torch.distributed.run']
+    assert '--nproc_per_node=2' in called and called[-1] != 'CFG'
+    assert 'pytorch' in called
