@@ -132,3 +132,67 @@ def test_train_with_amp_on_cpu(h36m_root, tmp_path):
     assert 'bfloat16 autocast on CPU' in log
     assert 'Epoch(train) [1][2/2]' in log
     assert (tmp_path / 'epoch_1.pth').is_file()
+
+
+# --- --cfg-options: top-level variables and the epoch schedule ----------
+
+def load(config, *options):
+    from pose3d_toolbox.apis.runner import add_common_args, load_config
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    add_common_args(parser)
+    args = ['--cfg-options', *options] if options else []
+    return load_config(parser.parse_args([config, *args]))
+
+
+CMU = 'configs/simplebaseline3d_cmu.py'
+H36M = 'configs/simplebaseline3d_h36m.py'
+
+
+def test_top_level_variable_is_refused_with_the_keys_to_set():
+    # Before: accepted and ignored (the run trained 3 epochs).
+    with pytest.raises(SystemExit, match="'max_epochs' is a top-level "
+                       'variable.*changes nothing.*train_cfg.max_epochs=.*'
+                       'follow train_cfg.max_epochs'):
+        load(CMU, 'max_epochs=1')
+    with pytest.raises(SystemExit, match='data_root.*Set the keys that use '
+                       'it instead: test_dataloader.dataset.data_root=... '
+                       'train_dataloader.dataset.data_root=... '
+                       r'val_dataloader.dataset.data_root=...\.$'):
+        load(H36M, 'data_root=/elsewhere')
+    with pytest.raises(SystemExit, match="'dataset' is a top-level.*"
+                       'train_dataloader.dataset.seq_len=...'):
+        load(CMU, 'dataset.seq_len=5')
+
+
+def test_unknown_top_level_key_is_refused_with_close_names():
+    with pytest.raises(SystemExit, match="has no 'train_cgf'.*Keys named "
+                       "'max_epochs': train_cfg.max_epochs. Did you mean "
+                       'train_cfg?'):
+        load(CMU, 'train_cgf.max_epochs=1')
+
+
+def test_runtime_keys_still_override():
+    cfg = load(CMU, 'load_from=x.pth', 'train_dataloader.batch_size=7',
+               'train_dataloader.dataset.subjects=[05,06]')
+    assert cfg.load_from == 'x.pth' and cfg.train_dataloader.batch_size == 7
+    assert cfg.train_dataloader.dataset.subjects == ['05', '06']
+
+
+def test_shortened_max_epochs_carries_the_cosine_schedule():
+    untouched = load(CMU)
+    assert (untouched.param_scheduler[0].T_max,
+            untouched.param_scheduler[0].end,
+            untouched.train_cfg.val_interval) == (3, 3, 3)
+    # Before: T_max and end stayed 3 and val_interval 3 (no validation).
+    cfg = load(CMU, 'train_cfg.max_epochs=1')
+    assert cfg.train_cfg.max_epochs == 1
+    assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end,
+            cfg.train_cfg.val_interval) == (1, 1, 1)
+    # Keys the user set themselves are kept.
+    cfg = load(CMU, 'train_cfg.max_epochs=2', 'param_scheduler.0.T_max=8')
+    assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end) == (
+        8, 2)
+    # val_interval=10 of a 200-epoch config is not its max_epochs: kept.
+    cfg = load(H36M, 'train_cfg.max_epochs=1')
+    assert cfg.train_cfg.val_interval == 10
