@@ -196,3 +196,31 @@ def test_shortened_max_epochs_carries_the_cosine_schedule():
     # val_interval=10 of a 200-epoch config is not its max_epochs: kept.
     cfg = load(H36M, 'train_cfg.max_epochs=1')
     assert cfg.train_cfg.val_interval == 10
+
+
+# --- the environment log names the real backend and device ---------------
+
+def test_two_process_cpu_log_names_gloo_and_cpu(h36m_root, tmp_path):
+    import socket
+
+    from conftest import run_tool
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    opts = ['train_cfg.max_epochs=1']
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.dataset.data_root={h36m_root}',
+                 f'{split}_dataloader.batch_size=320',
+                 f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    proc = run_tool('tools/dist_train.sh', 'configs/simplebaseline3d_h36m.py',
+                    '2', '--work-dir', str(tmp_path), '--no-validate',
+                    '--cfg-options', *opts,
+                    env=dict(PORT=str(port), PYTHON=sys.executable))
+    log = proc.stdout + proc.stderr
+    # Before: "backend='nccl'" and "GPU number: 2".
+    assert "dist_cfg: {'backend': 'gloo'}" in log  # runtime environment
+    assert 'nccl' not in log and 'GPU number' not in log
+    assert 'Distributed backend: gloo' in log
+    assert 'Device: cpu' in log and 'World size (processes): 2' in log
+    assert (tmp_path / 'epoch_1.pth').is_file()
