@@ -15,8 +15,8 @@ test_dataloader = val_dataloader
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
 # Martinez's decay (x0.96 per 100k updates) is flat over these 1,700
 # updates; annealing to 1e-5 over the 3 epochs gives 92.9 instead of
-# 113.9 mm MPJPE (model-zoo.md). Training longer? Override T_max and end with
-# max_epochs: param_scheduler.0.T_max=8 param_scheduler.0.end=8.
+# 113.9 mm MPJPE (model-zoo.md). Training longer or shorter? Set
+# train_cfg.max_epochs=N: T_max, end and val_interval follow it.
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs,
                         eta_min=1e-5, begin=0, end=max_epochs, by_epoch=True,
                         convert_to_iter_based=True)]

@@ -44,25 +44,49 @@ _SCOPE = 'pose3d_toolbox'
 
 
 class ToolboxRegistry(Registry):
-    """A :class:`mmengine.registry.Registry` whose ``build`` explains an
-    unknown ``type``: the error names the registry and the closest registered
-    names, instead of mmengine's bare ``KeyError``."""
+    """A :class:`mmengine.registry.Registry` that explains an unknown type.
+
+    The error names the registry as users import it (``import_name``, e.g.
+    ``MODELS``) and the closest registered names, instead of mmengine's bare
+    ``KeyError`` (or, for an optimizer, ``TypeError: None is not a callable
+    object``). It is raised whether the child is built directly or, as the
+    Runner does, through mmengine's root registry in the toolbox's scope
+    (see :func:`_guard_root`).
+    """
+
+    def __init__(self, name, import_name, type_key='type', **kwargs):
+        super().__init__(name, **kwargs)
+        self.import_name = import_name
+        self.type_key = type_key
 
     def build(self, cfg, *args, **kwargs):
-        obj_type = cfg.get('type') if isinstance(cfg, dict) else None
-        if isinstance(obj_type, str) and self.get(obj_type) is None:
-            known = sorted(self._all_names())
-            close = difflib.get_close_matches(
-                obj_type.split('.')[-1], known, n=5, cutoff=0.5)
-            hint = (f' Closest registered names: {", ".join(close)}.'
-                    if close else '')
-            raise KeyError(
-                f"'{obj_type}' is not registered in the '{self.name}' "
-                f'registry (scope {self.scope!r}).{hint} Register it with '
-                f'@{self.name.upper()}.register_module() and import its '
-                'module '
-                "through `custom_imports` in the config.")
+        self.check_type(cfg)
         return super().build(cfg, *args, **kwargs)
+
+    def check_type(self, cfg) -> None:
+        """Raise :meth:`unknown_type_error` if ``cfg`` names an unknown
+        type (a string ``type``, or ``runner_type`` for runners)."""
+        obj_type = cfg.get(self.type_key) if isinstance(cfg, dict) else None
+        if isinstance(obj_type, str) and self.get(obj_type) is None:
+            raise self.unknown_type_error(obj_type)
+
+    def unknown_type_error(self, obj_type: str) -> KeyError:
+        """The error for an unregistered ``obj_type``."""
+        by_lower = {n.lower(): n for n in sorted(self._all_names())}
+        close = [by_lower[n] for n in difflib.get_close_matches(
+            obj_type.split('.')[-1].lower(), list(by_lower), n=5,
+            cutoff=0.5)]
+        if close:
+            hint = f' Closest registered names: {", ".join(close)}.'
+        else:
+            names = sorted(by_lower.values())
+            hint = f' Registered names: {", ".join(names[:40])}.'
+        return KeyError(
+            f"{self.type_key}='{obj_type}' is not registered in "
+            f'{self.import_name} (pose3d_toolbox.registry.{self.import_name}'
+            f', the {self.name!r} registry).{hint} Fix the name, or register '
+            f'your class with @{self.import_name}.register_module() and '
+            'import its module through `custom_imports` in the config.')
 
     def _all_names(self):
         self.import_from_location()
@@ -75,42 +99,89 @@ class ToolboxRegistry(Registry):
         return names
 
 
-def _child(name, parent, *locations):
+def _guard_root(root: Registry) -> None:
+    """Make ``root.build`` check the type in the registry it will search.
+
+    mmengine's Runner builds through the root registries, which switch to
+    the child of the config's ``default_scope`` and call ``get`` on it
+    directly, bypassing :meth:`ToolboxRegistry.build`. The guard switches
+    the same way first and lets the toolbox child check the type.
+    """
+    build_func = root.build_func
+    if getattr(build_func, 'toolbox_guard', False):
+        return
+
+    def guarded(cfg, *args, registry, **kwargs):
+        if isinstance(cfg, dict):
+            with registry.switch_scope_and_registry(
+                    cfg.get('_scope_')) as scoped:
+                if isinstance(scoped, ToolboxRegistry):
+                    scoped.check_type(cfg)
+                    _check_optimizer(scoped, cfg)
+        return build_func(cfg, *args, registry=registry, **kwargs)
+
+    guarded.toolbox_guard = True
+    root.build_func = guarded
+
+
+def _check_optimizer(registry, cfg) -> None:
+    """mmengine's optimizer-wrapper constructor looks the optimizer type up
+    with ``get`` and calls ``inspect.signature(None)`` when it is unknown;
+    check it when the constructor is built."""
+    if registry is not OPTIM_WRAPPER_CONSTRUCTORS:
+        return
+    optimizer = (cfg.get('optim_wrapper_cfg') or {}).get('optimizer')
+    if isinstance(optimizer, dict):
+        OPTIMIZERS.check_type(optimizer)
+
+
+def _child(name, import_name, parent, *locations, type_key='type'):
+    _guard_root(parent)
     return ToolboxRegistry(
-        name, parent=parent, scope=_SCOPE,
+        name, import_name, type_key=type_key, parent=parent, scope=_SCOPE,
         locations=[f'{_SCOPE}.{loc}' for loc in locations])
 
 
-RUNNERS = _child('runner', MMENGINE_RUNNERS, 'engine')
-RUNNER_CONSTRUCTORS = _child('runner constructor',
+RUNNERS = _child('runner', 'RUNNERS', MMENGINE_RUNNERS, 'engine',
+                 type_key='runner_type')
+RUNNER_CONSTRUCTORS = _child('runner constructor', 'RUNNER_CONSTRUCTORS',
                              MMENGINE_RUNNER_CONSTRUCTORS, 'engine')
-LOOPS = _child('loop', MMENGINE_LOOPS, 'engine')
-HOOKS = _child('hook', MMENGINE_HOOKS, 'engine')
-LOG_PROCESSORS = _child('log processor', MMENGINE_LOG_PROCESSORS, 'engine')
+LOOPS = _child('loop', 'LOOPS', MMENGINE_LOOPS, 'engine')
+HOOKS = _child('hook', 'HOOKS', MMENGINE_HOOKS, 'engine')
+LOG_PROCESSORS = _child('log processor', 'LOG_PROCESSORS',
+                        MMENGINE_LOG_PROCESSORS, 'engine')
 
-DATASETS = _child('dataset', MMENGINE_DATASETS, 'datasets')
-DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, 'datasets')
-TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'datasets.transforms')
+DATASETS = _child('dataset', 'DATASETS', MMENGINE_DATASETS, 'datasets')
+DATA_SAMPLERS = _child('data sampler', 'DATA_SAMPLERS',
+                       MMENGINE_DATA_SAMPLERS, 'datasets')
+TRANSFORMS = _child('transform', 'TRANSFORMS', MMENGINE_TRANSFORMS,
+                    'datasets.transforms')
 
-MODELS = _child('model', MMENGINE_MODELS, 'models')
-MODEL_WRAPPERS = _child('model wrapper', MMENGINE_MODEL_WRAPPERS, 'models')
-WEIGHT_INITIALIZERS = _child('weight initializer',
+MODELS = _child('model', 'MODELS', MMENGINE_MODELS, 'models')
+MODEL_WRAPPERS = _child('model wrapper', 'MODEL_WRAPPERS',
+                        MMENGINE_MODEL_WRAPPERS, 'models')
+WEIGHT_INITIALIZERS = _child('weight initializer', 'WEIGHT_INITIALIZERS',
                              MMENGINE_WEIGHT_INITIALIZERS, 'models')
 
-OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, 'engine')
-OPTIM_WRAPPERS = _child('optim wrapper', MMENGINE_OPTIM_WRAPPERS, 'engine')
-OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
-                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-                                    'engine')
-PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
-                          'engine')
+OPTIMIZERS = _child('optimizer', 'OPTIMIZERS', MMENGINE_OPTIMIZERS, 'engine')
+OPTIM_WRAPPERS = _child('optim wrapper', 'OPTIM_WRAPPERS',
+                        MMENGINE_OPTIM_WRAPPERS, 'engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child(
+    'optimizer wrapper constructor', 'OPTIM_WRAPPER_CONSTRUCTORS',
+    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, 'engine')
+PARAM_SCHEDULERS = _child('parameter scheduler', 'PARAM_SCHEDULERS',
+                          MMENGINE_PARAM_SCHEDULERS, 'engine')
 
-METRICS = _child('metric', MMENGINE_METRICS, 'evaluation')
-EVALUATORS = _child('evaluator', MMENGINE_EVALUATOR, 'evaluation')
+METRICS = _child('metric', 'METRICS', MMENGINE_METRICS, 'evaluation')
+EVALUATORS = _child('evaluator', 'EVALUATORS', MMENGINE_EVALUATOR,
+                    'evaluation')
 
-VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'visualization')
-VISBACKENDS = _child('vis backend', MMENGINE_VISBACKENDS, 'visualization')
+VISUALIZERS = _child('visualizer', 'VISUALIZERS', MMENGINE_VISUALIZERS,
+                     'visualization')
+VISBACKENDS = _child('vis backend', 'VISBACKENDS', MMENGINE_VISBACKENDS,
+                     'visualization')
 
 # Keypoint codecs have no mmengine root: they are the toolbox's own.
 KEYPOINT_CODECS = ToolboxRegistry(
-    'keypoint codec', scope=_SCOPE, locations=[f'{_SCOPE}.codecs'])
+    'keypoint codec', 'KEYPOINT_CODECS', scope=_SCOPE,
+    locations=[f'{_SCOPE}.codecs'])

@@ -16,8 +16,10 @@ def parse_args(argv=None):
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or without a value from the '
         'newest complete checkpoint in the work directory')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision training')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='automatic mixed precision: float16 with loss scaling on a GPU '
+        '(AmpOptimWrapper), bfloat16 autocast on CPU (CpuBf16OptimWrapper)')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -30,12 +32,32 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def set_amp(cfg):
+    """Switch ``cfg.optim_wrapper`` to mixed precision for this machine:
+    mmengine's ``AmpOptimWrapper`` (float16, dynamic loss scale) on a GPU,
+    bfloat16 autocast on CPU, or an error saying why CPU autocast cannot
+    run, before anything is built."""
+    import torch
+
+    from pose3d_toolbox.engine import cpu_bf16_autocast_problem
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        return
+    problem = cpu_bf16_autocast_problem()
+    if problem is not None:
+        raise SystemExit(f'--amp: no GPU, and {problem}. Train without '
+                         '--amp on this machine.')
+    cfg.optim_wrapper.type = 'CpuBf16OptimWrapper'
+    print('--amp: no GPU, so forward passes run under bfloat16 autocast on '
+          'CPU (CpuBf16OptimWrapper; no loss scaling)')
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args)
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        set_amp(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -11,7 +11,7 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))  # CPU runs use gloo (see Pose3dRunner)
+    dist_cfg=dict(backend='nccl'))  # without a GPU Pose3dRunner sets gloo
 
 vis_backends = [dict(type='LocalVisBackend')]
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)

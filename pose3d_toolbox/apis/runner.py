@@ -1,37 +1,252 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: common flags, config
 set-up and building the Runner."""
 import argparse
+import copy
+import difflib
 import gc
+import inspect
 import os
 import os.path as osp
+import re
 
 import torch.distributed as dist
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+
+
+_ID_LIKE = re.compile(r'0\d|\d+(_\d+)+$')
+_QUOTED = re.compile(r'''(['"]).*\1''', re.S)
+
+
+def _split_top_level(text: str) -> list:
+    """Split ``text`` at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for idx, char in enumerate(text):
+        depth += (char in '([') - (char in ')]')
+        if char == ',' and depth == 0:
+            parts.append(text[start:idx])
+            start = idx + 1
+    return parts + [text[start:]]
+
+
+class IdKeepingDictAction(DictAction):
+    """mmengine's ``DictAction``, except that ids stay strings.
+
+    mmengine parses every value that ``int()`` accepts as a number, so the
+    CMU subject ``'05'`` became ``5`` and the take ``'05_01'`` became ``501``
+    (python reads ``_`` as a digit separator). Here a value stays a string
+    when it starts with ``0`` followed by a digit (``05``, ``007``), when it
+    is digits joined by underscores (``05_01``, ``1_000``), or when it is
+    quoted (``"'3'"`` on the shell gives the string ``'3'``). ``0``, ``0.5``,
+    ``12``, ``1e-3``, true/false and None are parsed as before; lists
+    ``[a,b]`` and tuples ``(a,b)`` nest as in mmengine.
+    """
+
+    @staticmethod
+    def _parse_int_float_bool(val: str):
+        if _QUOTED.fullmatch(val):
+            return val[1:-1]
+        if _ID_LIKE.match(val):
+            return val
+        return DictAction._parse_int_float_bool(val)
+
+    @staticmethod
+    def _parse_iterable(val: str):
+        val = val.strip()
+        if _QUOTED.fullmatch(val):
+            return val[1:-1]
+        if val[:1] + val[-1:] in ('()', '[]'):
+            items = [IdKeepingDictAction._parse_iterable(v)
+                     for v in _split_top_level(val[1:-1]) if v.strip()]
+            return tuple(items) if val[0] == '(' else items
+        if ',' in val:
+            return [IdKeepingDictAction._parse_iterable(v)
+                    for v in _split_top_level(val)]
+        return IdKeepingDictAction._parse_int_float_bool(val)
+
+
+CFG_OPTIONS_HELP = (
+    'override config keys with dotted paths, e.g. train_cfg.max_epochs=1 '
+    "train_dataloader.dataset.subjects='[05,06]'. A value with a leading "
+    'zero (05) or an underscore between digits (05_01) stays a string, as '
+    'does a quoted one ("\'3\'"); other numbers, true/false and None are '
+    'parsed. Top-level config variables (max_epochs, data_root) were '
+    'already copied into the dotted keys that use them and are refused '
+    'with those keys named.')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Flags every tool takes: work dir, config overrides, launcher."""
     parser.add_argument('--work-dir', help='directory for logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. train_cfg.max_epochs=1')
+        '--cfg-options', nargs='+', action=IdKeepingDictAction,
+        help=CFG_OPTIONS_HELP)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+# Top-level keys something reads: mmengine's Runner (its arguments) and the
+# toolbox (Pose3dRunner, the tools). Every other top-level name in a config
+# is a variable that other keys copied when the file was read.
+RUNTIME_KEYS = frozenset(inspect.signature(Runner.__init__).parameters) - {
+    'self', 'cfg'} | {'runner_type', 'strict_load', 'find_unused_parameters',
+                      'custom_imports', 'model_wrapper_cfg', 'compile'}
+
+
+def _leaves(node, prefix=''):
+    """Yield (dotted key, value) of every leaf of a config dict/list."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, f'{prefix}{key}.')
+    elif isinstance(node, (list, tuple)):
+        for idx, value in enumerate(node):
+            yield from _leaves(value, f'{prefix}{idx}.')
+    else:
+        yield prefix[:-1], node
+
+
+def _get_path(cfg, key: str):
+    """The value at dotted ``key`` (list items by index), or None."""
+    node = cfg._cfg_dict if isinstance(cfg, Config) else cfg
+    for part in key.split('.'):
+        if isinstance(node, (list, tuple)) and part.isdigit() and \
+                int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _keys_named(cfg: Config, name: str) -> list:
+    """Dotted keys under the runtime keys whose last part is ``name``."""
+    return [key for top in sorted(RUNTIME_KEYS & set(cfg.keys()))
+            for key, _ in _leaves(cfg[top], f'{top}.')
+            if key.split('.')[-1] == name]
+
+
+def _copies_of(cfg: Config, value) -> list:
+    """Dotted keys under the runtime keys holding ``value`` (equal scalars
+    of the same type; strings that start with it, e.g. a ``data_root``
+    that paths were built from)."""
+    found = []
+    for top in sorted(RUNTIME_KEYS & set(cfg.keys())):
+        for key, leaf in _leaves(cfg[top], f'{top}.'):
+            if type(leaf) is type(value) and (leaf == value or (
+                    isinstance(value, str) and value
+                    and leaf.startswith(value))):
+                found.append(key)
+    return found
+
+
+def check_cfg_options(cfg: Config, options: dict, config_file: str) -> None:
+    """Refuse ``--cfg-options`` keys that would change nothing.
+
+    A config's top-level variables (``max_epochs = 3``, ``data_root = ...``)
+    are copied into the keys that use them (``train_cfg.max_epochs``, the
+    datasets' paths) when the file is read; overriding the variable
+    afterwards is silently ignored. Such a key, and any top-level name that
+    no runner reads (e.g. a typo), is an error naming the keys to set.
+    """
+    for key in options:
+        top = key.split('.')[0]
+        if top in RUNTIME_KEYS:
+            continue
+        named = _keys_named(cfg, key.split('.')[-1])
+        if top not in cfg:
+            close = difflib.get_close_matches(top, sorted(RUNTIME_KEYS), n=3,
+                                              cutoff=0.75)
+            hint = (f' Keys named {key.split(".")[-1]!r}: '
+                    f'{", ".join(named)}.' if named else '')
+            hint += f' Did you mean {" or ".join(close)}?' if close else ''
+            raise SystemExit(
+                f'--cfg-options {key}: {config_file} has no {top!r} and the '
+                f'runner reads no such key, so it would change nothing.'
+                f'{hint} Top-level keys the runner reads: '
+                f'{", ".join(sorted(RUNTIME_KEYS))}.')
+        old = _get_path(cfg, key)
+        if named:
+            where = ('Set the keys that use it instead: '
+                     + ' '.join(f'{k}=...' for k in named) + '.')
+            if 'train_cfg.max_epochs' in named:
+                where += (' Epoch-based schedules (T_max, end) and a '
+                          'val_interval equal to max_epochs follow '
+                          'train_cfg.max_epochs.')
+        else:
+            copies = [] if old is None or isinstance(old, (dict, list)) \
+                else _copies_of(cfg, old)
+            where = (f'Set the keys that hold its value ({old!r}) instead: '
+                     + ' '.join(f'{c}=...' for c in copies) + '.'
+                     ) if copies else (
+                'Set the dotted keys that use it instead (e.g. '
+                'train_dataloader.dataset.<key>).')
+        raise SystemExit(
+            f'--cfg-options {key}: {top!r} is a top-level variable of '
+            f'{config_file}; its value was copied into the keys that use it '
+            f'when the config was read, so overriding it changes nothing. '
+            f'{where}')
+
+
+def tie_epoch_schedule(cfg: Config, options: dict, old_epochs) -> list:
+    """Make the schedule follow a shortened (or lengthened)
+    ``train_cfg.max_epochs``.
+
+    Configs write ``T_max=max_epochs, end=max_epochs`` (and
+    ``val_interval=max_epochs``); after ``--cfg-options
+    train_cfg.max_epochs=1`` those stayed at the old value, so the cosine
+    schedule never annealed. Every epoch-based scheduler's ``T_max``/``end``
+    and the ``val_interval`` equal to the config's ``max_epochs`` follow the
+    new one, unless the option set them too. Returns the changes made.
+    """
+    new_epochs = cfg.train_cfg.get('max_epochs')
+    if 'train_cfg.max_epochs' not in options or new_epochs == old_epochs \
+            or not cfg.train_cfg.get('by_epoch', True):
+        return []
+    changed = []
+    if cfg.train_cfg.get('val_interval') == old_epochs and \
+            'train_cfg.val_interval' not in options:
+        cfg.train_cfg.val_interval = new_epochs
+        changed.append('train_cfg.val_interval')
+    schedulers = cfg.get('param_scheduler') or []
+    listed = isinstance(schedulers, (list, tuple))
+    for idx, sched in enumerate(schedulers if listed else [schedulers]):
+        if not sched.get('by_epoch', True):
+            continue
+        for name in ('T_max', 'end'):
+            key = f'param_scheduler.{idx}.{name}' if listed \
+                else f'param_scheduler.{name}'
+            if sched.get(name) == old_epochs and key not in options:
+                sched[name] = new_epochs
+                changed.append(key)
+    if changed:
+        print(f'--cfg-options train_cfg.max_epochs={new_epochs}: '
+              f'{", ".join(changed)} followed it ({old_epochs} -> '
+              f'{new_epochs}); set them explicitly to keep other values')
+    return changed
+
+
 def load_config(args: argparse.Namespace) -> Config:
     """Read ``args.config`` and apply the common flags to it.
 
-    The work directory defaults to ``./work_dirs/<config name>``.
+    ``--cfg-options`` keys that would change nothing are refused
+    (:func:`check_cfg_options`), and a new ``train_cfg.max_epochs`` carries
+    the epoch-based schedule with it (:func:`tie_epoch_schedule`). The work
+    directory defaults to ``./work_dirs/<config name>``.
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        check_cfg_options(cfg, args.cfg_options, args.config)
+        train_cfg = cfg.get('train_cfg')
+        old_epochs = train_cfg.get('max_epochs') if isinstance(
+            train_cfg, (dict, ConfigDict)) else None
+        cfg.merge_from_dict(copy.deepcopy(args.cfg_options))
+        if old_epochs is not None:
+            tie_epoch_schedule(cfg, args.cfg_options, old_epochs)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -1,4 +1,5 @@
 from . import hooks  # noqa: F401 (registers the hooks)
+from .amp import CpuBf16OptimWrapper, cpu_bf16_autocast_problem
 from .checkpoint import (allow_checkpoint_globals, find_latest_checkpoint,
                          is_complete_checkpoint, load_model_checkpoint,
                          load_weights, trained_with)
@@ -12,10 +13,12 @@ from .train_state import (ResumableSampler, SeededSampleDataset,
 
 allow_checkpoint_globals()
 
-__all__ = ['AtomicDumpResults', 'ExactResumeEpochLoop', 'Pose3dRunner',
+__all__ = ['AtomicDumpResults', 'CpuBf16OptimWrapper', 'ExactResumeEpochLoop',
+           'Pose3dRunner',
            'ResumableSampler',
            'SafeCheckpointHook', 'SeededSampleDataset',
-           'allow_checkpoint_globals', 'find_latest_checkpoint',
+           'allow_checkpoint_globals', 'cpu_bf16_autocast_problem',
+           'find_latest_checkpoint',
            'get_rng_state', 'init_cpu_process_group',
            'is_complete_checkpoint', 'load_model_checkpoint',
            'load_weights', 'preserved_rng', 'set_rng_state',

@@ -4,6 +4,7 @@ import datetime
 import glob
 import os
 import os.path as osp
+from collections import OrderedDict
 from typing import Optional
 
 import torch
@@ -12,6 +13,7 @@ from mmengine.dist import get_rank, is_main_process
 from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.utils.dl_utils import collect_env
 
 from pose3d_toolbox.registry import LOOPS, RUNNERS
 from pose3d_toolbox.utils.atomic import commit_tmp_file
@@ -71,14 +73,46 @@ class Pose3dRunner(Runner):
     - A ``train_cfg`` with ``by_epoch=True`` and no ``type`` builds an
       :class:`~pose3d_toolbox.engine.ExactResumeEpochLoop`.
     - Data-loader workers die with their process (``worker_init_fn``).
+    - The environment log names the real device, world size and backend:
+      without a GPU, ``env_cfg.dist_cfg.backend`` becomes ``'gloo'`` (the
+      configs' ``'nccl'`` is never used on CPU) and mmengine's "GPU number"
+      becomes the device and the number of processes.
     """
 
     def setup_env(self, env_cfg):
-        if (self.distributed and not dist.is_initialized()
-                and not torch.cuda.is_available()):
-            init_cpu_process_group(
-                self.launcher, env_cfg.get('dist_cfg', {}).get('timeout'))
+        if not torch.cuda.is_available():
+            dist_cfg = env_cfg.setdefault('dist_cfg', {})
+            if dist_cfg.get('backend', 'gloo') != 'gloo':
+                dist_cfg['backend'] = 'gloo'
+                self.cfg.setdefault('env_cfg', {}).setdefault(
+                    'dist_cfg', {})['backend'] = 'gloo'
+            if self.distributed and not dist.is_initialized():
+                init_cpu_process_group(self.launcher,
+                                       dist_cfg.get('timeout'))
         super().setup_env(env_cfg)
+
+    def _log_env(self, env_cfg):
+        """mmengine's environment log, with the device, the number of
+        processes and the process group's backend as they are."""
+        runtime_env = OrderedDict(env_cfg)
+        runtime_env.update(self._randomness_cfg)
+        runtime_env['seed'] = self._seed
+        runtime_env['Distributed launcher'] = self._launcher
+        runtime_env['Distributed training'] = self._distributed
+        if self._distributed and dist.is_initialized():
+            runtime_env['Distributed backend'] = dist.get_backend()
+        runtime_env['Device'] = (
+            f'cuda ({torch.cuda.device_count()} visible)'
+            if torch.cuda.is_available() else 'cpu')
+        runtime_env['World size (processes)'] = self._world_size
+        lines = ['System environment:'] + [
+            f'    {k}: {v}' for k, v in collect_env().items()] + [
+            '', 'Runtime environment:'] + [
+            f'    {k}: {v}' for k, v in runtime_env.items()]
+        dash_line = '-' * 60
+        self.logger.info('\n'.join(['', dash_line, *lines, dash_line, '']))
+        if self.cfg._cfg_dict:
+            self.logger.info(f'Config:\n{self.cfg.pretty_text}')
 
     def build_train_loop(self, loop):
         if isinstance(loop, dict) and 'type' not in loop and loop.get(
