@@ -115,14 +115,23 @@ def test_cpu_amp_wrapper_autocasts_to_bfloat16_and_steps():
     assert model.weight.dtype == torch.float32
 
 
-def test_train_with_amp_on_cpu(h36m_root, tmp_path):
-    from conftest import run_tool
-    opts = ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
+
+def fixture_loader_options(h36m_root):
+    """``--cfg-options`` pointing every dataloader of the Human3.6M config
+    at the fixture, one batch per epoch, in the main process."""
+    opts = []
     for split in ('train', 'val', 'test'):
         opts += [f'{split}_dataloader.dataset.data_root={h36m_root}',
                  f'{split}_dataloader.batch_size=320',
                  f'{split}_dataloader.num_workers=0',
                  f'{split}_dataloader.persistent_workers=False']
+    return opts
+
+
+def test_train_with_amp_on_cpu(h36m_root, tmp_path):
+    from conftest import run_tool
+    opts = ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1',
+            *fixture_loader_options(h36m_root)]
     # Before: AssertionError ``AmpOptimizerWrapper`` is only available
     # training on gpu, npu, mlu or musa.
     proc = run_tool('tools/train.py', 'configs/simplebaseline3d_h36m.py',
@@ -207,12 +216,7 @@ def test_two_process_cpu_log_names_gloo_and_cpu(h36m_root, tmp_path):
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    opts = ['train_cfg.max_epochs=1']
-    for split in ('train', 'val', 'test'):
-        opts += [f'{split}_dataloader.dataset.data_root={h36m_root}',
-                 f'{split}_dataloader.batch_size=320',
-                 f'{split}_dataloader.num_workers=0',
-                 f'{split}_dataloader.persistent_workers=False']
+    opts = ['train_cfg.max_epochs=1', *fixture_loader_options(h36m_root)]
     proc = run_tool('tools/dist_train.sh', 'configs/simplebaseline3d_h36m.py',
                     '2', '--work-dir', str(tmp_path), '--no-validate',
                     '--cfg-options', *opts,
