@@ -1,7 +1,11 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG [CHECKPOINT]``.
 
-CHECKPOINT is a ``.pth`` file or a work directory, whose ``last_checkpoint``
-(or else its newest complete checkpoint) is evaluated.
+CONFIG is a config file or a model-zoo name (``python tools/test.py
+simplebaseline3d_cmu`` evaluates the published, verified checkpoint with its
+config). CHECKPOINT is a ``.pth`` file, an http(s) URL, ``zoo://NAME`` or a
+work directory, whose ``last_checkpoint`` (or else its newest complete
+checkpoint) is evaluated; without it, the config's default work directory
+(``work_dirs/<config name>``, or ``--work-dir``) is used.
 """
 import argparse
 import os.path as osp
@@ -9,16 +13,22 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
+from pose3d_toolbox.apis.model_zoo import config_and_checkpoint  # noqa
 from pose3d_toolbox.apis.runner import (add_common_args,  # noqa: E402
                                         load_config, run_runner)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
-    parser.add_argument('config', help='test config file path')
     parser.add_argument(
-        'checkpoint', help='checkpoint file, or a work directory: its '
-        'last_checkpoint (else its newest complete checkpoint) is used')
+        'config', help='config file, or a model-zoo name (its config and '
+        'published checkpoint; tools/misc/list_models.py lists them)')
+    parser.add_argument(
+        'checkpoint', nargs='?', default=None,
+        help='checkpoint file, URL, zoo://NAME, or a work directory: its '
+        'last_checkpoint (else its newest complete checkpoint) is used. '
+        'Default: the zoo checkpoint of a zoo name, else the work directory '
+        'of the training run (work_dirs/<config name> or --work-dir)')
     parser.add_argument(
         '--out', '--dump', dest='out',
         help='pickle every prediction (data samples as dicts) to this file')
@@ -56,10 +66,27 @@ def resolve_checkpoint(path: str) -> str:
         f'tools/test.py: checkpoint {path} does not exist.{hint}')
 
 
+def default_checkpoint(cfg, config: str) -> str:
+    """The work directory to evaluate when no CHECKPOINT is given: the one
+    ``tools/train.py CONFIG`` (with the same ``--work-dir``) trains into.
+    Without a training run there the error says what to pass."""
+    work_dir = cfg.work_dir
+    if not osp.isdir(work_dir):
+        raise FileNotFoundError(
+            f'tools/test.py {config}: no CHECKPOINT given and no training run '
+            f'in {work_dir} (the work directory tools/train.py {config} '
+            'writes). Pass a checkpoint file, a work directory, zoo://NAME '
+            'or an http(s) URL as the second argument, or train first.')
+    return work_dir
+
+
 def main(argv=None):
     args = parse_args(argv)
+    args.config, args.checkpoint = config_and_checkpoint(args.config,
+                                                         args.checkpoint)
     cfg = load_config(args)
-    cfg.load_from = resolve_checkpoint(args.checkpoint)
+    checkpoint = args.checkpoint or default_checkpoint(cfg, args.config)
+    cfg.load_from = resolve_checkpoint(checkpoint)
     cfg.resume = False
     if args.non_strict:
         cfg.strict_load = False

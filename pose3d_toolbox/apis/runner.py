@@ -8,6 +8,7 @@ import inspect
 import os
 import os.path as osp
 import re
+from typing import Optional
 
 import torch.distributed as dist
 from mmengine.config import Config, ConfigDict, DictAction
@@ -76,12 +77,17 @@ CFG_OPTIONS_HELP = (
     'with those keys named.')
 
 
+def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options KEY=VALUE ...``, parsed by :class:`IdKeepingDictAction`
+    (every tool that takes config overrides uses this one flag)."""
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=IdKeepingDictAction, help=CFG_OPTIONS_HELP)
+
+
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Flags every tool takes: work dir, config overrides, launcher."""
     parser.add_argument('--work-dir', help='directory for logs and models')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=IdKeepingDictAction,
-        help=CFG_OPTIONS_HELP)
+    add_cfg_options_arg(parser)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -190,6 +196,19 @@ def check_cfg_options(cfg: Config, options: dict, config_file: str) -> None:
             f'{where}')
 
 
+def scale_milestones(milestones, old_epochs: int, new_epochs: int) -> list:
+    """``MultiStepLR`` milestones moved to the same fraction of a new run
+    length: ``max(1, round(m * new / old))``.
+
+    >>> scale_milestones([8], 10, 5)   # last 2 of 10 epochs -> last of 5
+    [4]
+    >>> scale_milestones([2], 3, 1)    # a 1-epoch run keeps the first rate
+    [1]
+    """
+    return [max(1, int(round(m * new_epochs / old_epochs)))
+            for m in milestones]
+
+
 def tie_epoch_schedule(cfg: Config, options: dict, old_epochs) -> list:
     """Make the schedule follow a shortened (or lengthened)
     ``train_cfg.max_epochs``.
@@ -199,7 +218,9 @@ def tie_epoch_schedule(cfg: Config, options: dict, old_epochs) -> list:
     train_cfg.max_epochs=1`` those stayed at the old value, so the cosine
     schedule never annealed. Every epoch-based scheduler's ``T_max``/``end``
     and the ``val_interval`` equal to the config's ``max_epochs`` follow the
-    new one, unless the option set them too. Returns the changes made.
+    new one, and ``MultiStepLR`` milestones keep their fraction of the run
+    (:func:`scale_milestones`), unless the option set them too. Returns the
+    changes made.
     """
     new_epochs = cfg.train_cfg.get('max_epochs')
     if 'train_cfg.max_epochs' not in options or new_epochs == old_epochs \
@@ -215,17 +236,40 @@ def tie_epoch_schedule(cfg: Config, options: dict, old_epochs) -> list:
     for idx, sched in enumerate(schedulers if listed else [schedulers]):
         if not sched.get('by_epoch', True):
             continue
+        prefix = f'param_scheduler.{idx}.' if listed else 'param_scheduler.'
         for name in ('T_max', 'end'):
-            key = f'param_scheduler.{idx}.{name}' if listed \
-                else f'param_scheduler.{name}'
-            if sched.get(name) == old_epochs and key not in options:
+            if sched.get(name) == old_epochs and prefix + name not in options:
                 sched[name] = new_epochs
-                changed.append(key)
+                changed.append(prefix + name)
+        if sched.get('milestones') and prefix + 'milestones' not in options:
+            scaled = scale_milestones(sched['milestones'], old_epochs,
+                                      new_epochs)
+            if scaled != list(sched['milestones']):
+                sched['milestones'] = scaled
+                changed.append(prefix + 'milestones')
     if changed:
         print(f'--cfg-options train_cfg.max_epochs={new_epochs}: '
               f'{", ".join(changed)} followed it ({old_epochs} -> '
               f'{new_epochs}); set them explicitly to keep other values')
     return changed
+
+
+def apply_cfg_options(cfg: Config, options: Optional[dict],
+                      config_file: str) -> Config:
+    """Merge ``--cfg-options`` into ``cfg`` as every tool does: keys that
+    would change nothing are refused (:func:`check_cfg_options`) and a new
+    ``train_cfg.max_epochs`` carries the epoch-based schedule with it
+    (:func:`tie_epoch_schedule`)."""
+    if not options:
+        return cfg
+    check_cfg_options(cfg, options, config_file)
+    train_cfg = cfg.get('train_cfg')
+    old_epochs = train_cfg.get('max_epochs') if isinstance(
+        train_cfg, (dict, ConfigDict)) else None
+    cfg.merge_from_dict(copy.deepcopy(options))
+    if old_epochs is not None:
+        tie_epoch_schedule(cfg, options, old_epochs)
+    return cfg
 
 
 def load_config(args: argparse.Namespace) -> Config:
@@ -239,14 +283,7 @@ def load_config(args: argparse.Namespace) -> Config:
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        train_cfg = cfg.get('train_cfg')
-        old_epochs = train_cfg.get('max_epochs') if isinstance(
-            train_cfg, (dict, ConfigDict)) else None
-        cfg.merge_from_dict(copy.deepcopy(args.cfg_options))
-        if old_epochs is not None:
-            tie_epoch_schedule(cfg, args.cfg_options, old_epochs)
+    apply_cfg_options(cfg, args.cfg_options, args.config)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

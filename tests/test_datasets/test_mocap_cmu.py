@@ -227,5 +227,11 @@ def test_converter_never_overwrites_without_force(tmp_path):
         converter.main(['--src', missing, '--out', str(out)])
     assert out.read_bytes() == b'keep me'
     # with --force it goes on to convert (and here finds no source)
-    with pytest.raises(FileNotFoundError, match='no CMU mocap manifest'):
+    with pytest.raises(FileNotFoundError, match='does not exist. The '
+                       'original ASF/AMC takes come with the shared data '
+                       r'folder .*\.\./shared/data/cmu_mocap.*--src.*'
+                       'need no conversion'):
         converter.main(['--src', missing, '--out', str(out), '--force'])
+    with pytest.raises(FileNotFoundError, match='no CMU mocap manifest'):
+        converter.main(['--src', str(tmp_path), '--out', str(out),
+                        '--force'])

@@ -79,6 +79,26 @@ def test_test_tool_takes_a_work_directory(tmp_path):
         resolve_checkpoint(str(tmp_path / 'nowhere' / 'x.pth'))
 
 
+def test_test_tool_without_checkpoint_uses_the_training_work_dir(tmp_path):
+    work = tmp_path / 'work'
+    proc = subprocess.run(
+        [sys.executable, 'tools/test.py', 'configs/simplebaseline3d_cmu.py',
+         '--work-dir', str(work)], cwd=REPO, capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode != 0
+    message = ' '.join(proc.stderr.split())
+    assert f'no CHECKPOINT given and no training run in {work}' in message
+    assert 'Pass a checkpoint file, a work directory, zoo://NAME' in message
+    sys.path.insert(0, str(REPO / 'tools'))
+    try:
+        from test import default_checkpoint
+    finally:
+        sys.path.pop(0)
+    work.mkdir()
+    cfg = argparse.Namespace(work_dir=str(work))
+    assert default_checkpoint(cfg, 'c.py') == str(work)
+
+
 # --- tools/dist_*.sh use $PYTHON -----------------------------------------
 
 @pytest.mark.parametrize('script,args', [
@@ -205,6 +225,30 @@ def test_shortened_max_epochs_carries_the_cosine_schedule():
     # val_interval=10 of a 200-epoch config is not its max_epochs: kept.
     cfg = load(H36M, 'train_cfg.max_epochs=1')
     assert cfg.train_cfg.val_interval == 10
+
+
+def test_shortened_max_epochs_moves_multistep_milestones():
+    # Before: milestones=[8] of 10 epochs stayed 8 in a 5-epoch run, so the
+    # rate never dropped.
+    cfg = load('configs/integral2d_r18_cmu.py', 'train_cfg.max_epochs=5')
+    assert list(cfg.param_scheduler[0].milestones) == [4]
+    cfg = load('configs/abslifter_h36m.py', 'train_cfg.max_epochs=30')
+    assert list(cfg.param_scheduler[0].milestones) == [20]  # 200 of 300
+    cfg = load('configs/integral2d_r18_cmu.py', 'train_cfg.max_epochs=5',
+               'param_scheduler.0.milestones=[2]')
+    assert list(cfg.param_scheduler[0].milestones) == [2]
+
+
+@pytest.mark.parametrize('tool', ['tools/misc/browse_dataset.py',
+                                  'tools/analysis/eval_2d_baselines.py',
+                                  'tools/analysis/benchmark_image_throughput.py'])
+def test_every_tool_with_cfg_options_keeps_ids_and_refuses_top_level(tool):
+    proc = subprocess.run(
+        [sys.executable, tool, CMU, '--cfg-options', 'max_epochs=1'],
+        cwd=REPO, capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode != 0
+    assert "'max_epochs' is a top-level variable" in proc.stderr
 
 
 # --- the environment log names the real backend and device ---------------

@@ -21,9 +21,11 @@ import sys
 import time
 
 import numpy as np
-from mmengine.config import DictAction
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options)
 
 AUGMENTATIONS = ('RandomFlip', 'RandomBBoxTransform', 'ColorJitter')
 
@@ -38,9 +40,7 @@ def parse_args(argv=None):
                         help='default: the config\'s train batch size')
     parser.add_argument('--threads', type=int,
                         help='torch threads (default: torch\'s choice)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. '
-                        'train_dataloader.dataset.cache_dir=None')
+    add_cfg_options_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -78,8 +78,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options, args.config)
     init_default_scope(cfg.get('default_scope', 'pose3d_toolbox'))
     bs = args.batch_size or cfg.train_dataloader.batch_size
     n = args.batches * bs

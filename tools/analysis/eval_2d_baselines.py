@@ -18,9 +18,11 @@ import sys
 import tempfile
 
 import numpy as np
-from mmengine.config import DictAction
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options)
 
 
 def parse_args(argv=None):
@@ -29,9 +31,7 @@ def parse_args(argv=None):
     parser.add_argument('--checkpoint', help='trained weights to compare')
     parser.add_argument('--train-samples', type=int, default=1000,
                         help='training samples averaged for the mean pose')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='key=value overrides, e.g. '
-                        'test_dataloader.dataset.step=40')
+    add_cfg_options_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -95,8 +95,7 @@ def main(argv=None):
     args = parse_args(argv)
     from mmengine.config import Config
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options, args.config)
     rows = [('mean pose', mean_pose_guess(cfg, args.train_samples)),
             ('untrained', model_results(cfg, None))]
     if args.checkpoint:

@@ -21,9 +21,11 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 import numpy as np  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options)
 from pose3d_toolbox.registry import DATASETS  # noqa: E402
 from pose3d_toolbox.visualization import (draw_skeleton_2d,  # noqa: E402
                                           draw_skeleton_3d, new_figure)
@@ -41,10 +43,7 @@ def parse_args(argv=None):
                         help='number of samples to draw')
     parser.add_argument('--split', default='train', choices=SPLITS,
                         help='which dataloader\'s dataset to browse')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. '
-        'val_dataloader.dataset.max_samples=100')
+    add_cfg_options_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -158,8 +157,7 @@ def _slug(text) -> str:
 def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options, args.config)
     dataset = build_raw_dataset(cfg, args.split)
     get = getattr(dataset, 'get_data_info', dataset.__getitem__)
     os.makedirs(args.output_dir, exist_ok=True)

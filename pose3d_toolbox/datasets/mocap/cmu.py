@@ -101,6 +101,13 @@ def resample(positions: np.ndarray, src_fps: float,
 def read_manifest(src: PathLike) -> List[dict]:
     """The entries of ``<src>/manifest.json``."""
     path = Path(src) / 'manifest.json'
+    if not Path(src).is_dir():
+        raise FileNotFoundError(
+            f'the CMU mocap folder {src} does not exist. The original ASF/AMC '
+            'takes come with the shared data folder beside the repository '
+            '(../shared/data/cmu_mocap, see its README); pass its location as '
+            '--src. Training and testing need no conversion: the converted '
+            f'takes ship as {DEFAULT_CMU_MOCAP_PATH.name} in the package.')
     if not path.is_file():
         raise FileNotFoundError(f'no CMU mocap manifest at {path}; pass the '
                                 'folder holding manifest.json and SS/SS.asf '
