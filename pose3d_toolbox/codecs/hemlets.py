@@ -212,9 +212,9 @@ def decode_part_states(triplets, keypoints_2d,
     - ``'2s'`` (the parent sits in the map opposite the child's):
       ``e_s = T_s(c) + T_{2m - s}(p)``.
 
-    The state is ``argmax_s e_s``; the middle state wins ties, so a part
-    with no evidence off the middle (e.g. a 2s-HEM part whose joints share
-    a pixel: ``e_{+1} = e_{-1}``) decodes to 0. On encoded targets this
+    The state is ``argmax_s e_s``, or 0 when the largest evidence is tied
+    (no evidence at all, or a 2s-HEM part whose joints share a pixel:
+    ``e_{+1} = e_{-1}``). On encoded targets this
     returns the encoded states exactly (tested), for ``'2s'`` except when
     the joints coincide.
 
@@ -251,10 +251,10 @@ def decode_part_states(triplets, keypoints_2d,
         evidence = at_child.copy()
         evidence[..., mid] = np.maximum(
             at_child[..., mid] - share * at_parent[..., mid], 0)
-    # the middle state wins ties: look at it first
-    order = np.r_[mid, np.delete(np.arange(S), mid)]
-    best = order[np.argmax(evidence[..., order], axis=-1)]
-    states = (best - mid).astype(np.int8)
+    # a tie for the largest evidence is no evidence: the middle state
+    best = np.argmax(evidence, axis=-1)
+    ties = (evidence == evidence.max(-1, keepdims=True)).sum(-1) > 1
+    states = np.where(ties, 0, best - mid).astype(np.int8)
     return states[0] if single else states
 
 
