@@ -45,8 +45,8 @@ index ``state + m`` (so ``0`` is the most negative map, Eq. 2's order).
 Annotation mask ``A`` of Eq. 3 (:data:`HEMLETS_WEIGHT`, ``(K,)``): a part is
 supervised when the sample has 3D (its ``has_3d`` is not false and it
 carries ``keypoints_3d_crop``) and both its joints have 2D heatmap weight
-1 (labelled and inside the heatmap, as :class:`~.heatmap.
-GaussianHeatmapCodec` sets ``target_weight``). A 2D-only sample (MPII)
+1 (labelled and inside the heatmap, the ``target_weight`` of
+:class:`~.heatmap.GaussianHeatmapCodec`). A 2D-only sample (MPII)
 has no depth, so *none* of its triplet maps is known: even the zero map
 holds the child iff ``r = 0``, so all three maps of every part are masked
 out and such samples train through ``L^2D`` (Eq. 4) and the x, y of
@@ -358,6 +358,14 @@ class HEMletsCodec(GaussianHeatmapCodec):
         return self.num_parts * self.num_states + self.num_keypoints
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
+        kp = sample.get('keypoints_2d_crop')
+        if kp is not None and np.shape(kp)[-2] != self.num_keypoints:
+            raise ValueError(
+                f'{type(self).__name__}: keypoints_2d_crop has '
+                f'{np.shape(kp)[-2]} joints but skeleton '
+                f'{self.skeleton.name!r} has {self.num_keypoints}; put '
+                f"dict(type='ExtendSkeleton', skeleton="
+                f"'{self.skeleton.name}') first in the pipeline")
         out = super().encode(sample)
         K = self.num_parts
         kp3d = sample.get('keypoints_3d_crop')

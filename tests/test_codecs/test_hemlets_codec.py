@@ -169,6 +169,14 @@ def test_decoder_reads_the_child_even_on_top_of_its_parent():
         decode_part_states(T[:, :2], KP_HM, CHAIN.parts, 1.0)
 
 
+def test_a_17_joint_sample_names_the_missing_transform():
+    sample = dict(keypoints_2d_crop=np.zeros((17, 2)),
+                  keypoints_3d_crop=np.ones((17, 3)))
+    with pytest.raises(ValueError, match="17 joints but skeleton 'hemlets' "
+                       "has 18; put dict.type='ExtendSkeleton'"):
+        HEMletsCodec().encode(sample)
+
+
 def test_codec_decode_reads_its_own_maps():
     codec = chain_codec()
     enc = codec.encode(chain_sample(CLOSER_FARTHER))
