@@ -147,7 +147,9 @@ H36M = Skeleton('h36m', H36M_JOINTS, H36M_PARENTS,
 # HEMlets: the 17 Human3.6M joints plus joint 17, the shoulder midpoint. Its
 # 14 parts follow the decision in methods.md (no public code lists them):
 # 8 limb bones, pelvis->hips, pelvis->spine, spine->thorax and the midpoint
-# to both shoulders. Each part is (parent, child).
+# to both shoulders. Each part is (parent, child). ``midpoint_joints``: the
+# joints a dataset does not have, each the midpoint of two it has (the
+# ExtendSkeleton transform adds them to Human3.6M-17 samples).
 HEMLETS = Skeleton(
     'hemlets', H36M_JOINTS + ('shoulder_mid', ), H36M_PARENTS + (8, ),
     extras=dict(hemlets_parts=(
@@ -155,6 +157,7 @@ HEMLETS = Skeleton(
         (11, 12), (12, 13), (14, 15), (15, 16),  # arms
         (0, 1), (0, 4), (0, 7), (7, 8),          # torso
         (17, 11), (17, 14)),                     # shoulders
+        midpoint_joints=((17, (11, 14)), ),
         evaluated_joints=tuple(range(17))))
 
 # MPI-INF-3DHP in MMPose's 17-joint order; the root (pelvis) is joint 14.

@@ -3,6 +3,10 @@ from .bone import (BONE_DATA_KEYS, BoneCodec, bones_to_joints,
                    joint_shift_pairs, joint_shifts, joints_to_bones)
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
+from .hemlets import (HEMLETS_TRIPLETS, HEMLETS_WEIGHT, PART_DEPTH_ORDER,
+                      PART_DEPTH_STATES, HEMletsCodec, decode_part_states,
+                      num_states, ordinal_accuracy, part_depth_states,
+                      part_flip_indices, triplet_heatmaps)
 from .heatmap import (HEATMAPS, KEYPOINTS_2D_TARGET, GaussianHeatmapCodec,
                       apply_affine, invert_affine)
 from .pose_lifting import (PoseLiftingCodec, denormalize_screen,
@@ -16,5 +20,9 @@ __all__ = [
     'root_from_depth', 'BaseKeypointCodec', 'PoseLiftingCodec',
     'LIFTING_INPUT', 'LIFTING_TARGET', 'TARGET_WEIGHT',
     'normalize_screen', 'denormalize_screen', 'GaussianHeatmapCodec',
-    'HEATMAPS', 'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine'
+    'HEATMAPS', 'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine',
+    'HEMletsCodec', 'HEMLETS_TRIPLETS', 'HEMLETS_WEIGHT', 'PART_DEPTH_STATES',
+    'PART_DEPTH_ORDER', 'decode_part_states', 'num_states',
+    'ordinal_accuracy', 'part_depth_states', 'part_flip_indices',
+    'triplet_heatmaps'
 ]

@@ -18,6 +18,10 @@ input``             input``
 ``nll``             ``pred_nll``              float, negative
                                               log-likelihood (ElePose)
 ``elevation``       ``pred_elevation``        float, radians (ElePose)
+``part_depth_       ``pred_part_depth_        ``(K,)`` int, HEMlets' state
+states``            states``                  of each part (-S//2..S//2)
+``part_depth_       ``pred_part_depth_        ``(K,)`` int, its depth order
+order``             order``                   -1/0/+1 (HEMlets Eq. 1)
 ==================  ========================  ==============================
 
 The metrics read these fields (``pred_keypoints_3d``, ``pred_root``,
@@ -32,7 +36,8 @@ PREDICTION_FIELDS = dict(
     keypoints_2d_input='pred_keypoints_2d_input',
     keypoint_scores='pred_keypoint_scores',
     bone_lengths='pred_bone_lengths', nll='pred_nll',
-    elevation='pred_elevation')
+    elevation='pred_elevation', part_depth_states='pred_part_depth_states',
+    part_depth_order='pred_part_depth_order')
 
 
 def write_predictions(data_samples: Sequence, predictions: Dict) -> Sequence:

@@ -67,9 +67,35 @@ def check_topdown_roundtrip(codec, rng):
     assert encoded['target_weight'].min() == 1
 
 
+def check_hemlets_roundtrip(codec, rng):
+    """HEMlets codecs: a top-down sample with ``keypoints_3d_crop`` (a
+    person 2-6 m away, parts +-0.5 m in depth); decoding the encoded
+    triplets and heatmaps gives back the 2D keypoints and every part's
+    depth state."""
+    from pose3d_toolbox.codecs import HEMLETS_TRIPLETS, HEATMAPS
+    sample = random_topdown_sample(rng, codec)
+    J = codec.num_keypoints
+    sample['keypoints_3d_crop'] = np.c_[rng.normal(0, 0.4, (J, 2)),
+                                        rng.uniform(2, 6) +
+                                        rng.normal(0, 0.25, J)]
+    encoded = codec.encode(sample)
+    maps = np.concatenate([encoded[HEMLETS_TRIPLETS].reshape(
+        -1, *encoded[HEATMAPS].shape[1:]), encoded[HEATMAPS]])
+    out = codec.decode(maps[None], [sample])
+    px = codec.input_size[0] / codec.heatmap_size[0]
+    scale = np.sqrt(abs(np.linalg.det(sample['crop_matrix'][:, :2])))
+    np.testing.assert_allclose(out['keypoints_2d'][0],
+                               sample['keypoints_2d'][0],
+                               atol=0.02 * px / scale)
+    np.testing.assert_array_equal(out['part_depth_states'][0],
+                                  encoded['part_depth_states'])
+    assert encoded['hemlets_weight'].min() == 1
+
+
 #: what each kind of codec round-trips (``codec.sample_kind``, default
 #: ``'lifting'``): a function ``check(codec, rng)`` asserting one sample.
-ROUNDTRIP_CHECKS = {'topdown_2d': check_topdown_roundtrip}
+ROUNDTRIP_CHECKS = {'topdown_2d': check_topdown_roundtrip,
+                    'topdown_hemlets': check_hemlets_roundtrip}
 
 
 #: per codec, option sets other than the defaults that must round-trip too:
@@ -84,6 +110,9 @@ NON_DEFAULT_OPTIONS = {
     'GaussianHeatmapCodec': [dict(input_size=(192, 256),
                                   heatmap_size=(48, 64), sigma=1.5,
                                   skeleton='mpi_inf_3dhp')],
+    'HEMletsCodec': [dict(variant='2s', input_size=(192, 256),
+                          heatmap_size=(48, 64), sigma=1.5),
+                     dict(variant='5s', heatmap_size=(32, 32), sigma=3.0)],
     'PoseLiftingCodec': [dict(skeleton='mpi_inf_3dhp', target_scale=0.25)],
 }
 CASES = [(name, {}) for name in CODECS] + [

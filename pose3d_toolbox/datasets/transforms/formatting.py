@@ -6,8 +6,10 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from pose3d_toolbox.codecs import (BONE_DATA_KEYS, HEATMAPS,
+                                   HEMLETS_TRIPLETS, HEMLETS_WEIGHT,
                                    KEYPOINTS_2D_TARGET, LIFTING_INPUT,
-                                   LIFTING_TARGET, ROOT_2D, TARGET_WEIGHT)
+                                   LIFTING_TARGET, PART_DEPTH_STATES, ROOT_2D,
+                                   TARGET_WEIGHT)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
 from pose3d_toolbox.structures import PoseDataSample
 
@@ -38,8 +40,10 @@ LIFTING_META_KEYS = SAMPLE_META_KEYS + (ROOT_2D, )
 TOPDOWN_META_KEYS = SAMPLE_META_KEYS + ('crop_matrix', 'bbox_center',
                                         'bbox_scale', 'flipped',
                                         'input_size')
-#: targets of the heatmap codec and the labels of mixed 2D/3D data.
+#: targets of the heatmap codecs (HEMlets' too) and the labels of mixed
+#: 2D/3D data; a sample's missing keys are skipped.
 TOPDOWN_DATA_KEYS = (HEATMAPS, KEYPOINTS_2D_TARGET, TARGET_WEIGHT,
+                     HEMLETS_TRIPLETS, HEMLETS_WEIGHT, PART_DEPTH_STATES,
                      'keypoints_valid', 'has_3d')
 
 #: What :class:`PackPoseInputs` packs for each kind of model: ``preset`` ->

@@ -2,8 +2,11 @@ from .abs_pose_head import AbsPoseHead
 from .anatomy3d_head import Anatomy3DHead
 from .base_head import BaseHead, stack_field
 from .heatmap_head import HeatmapHead, IntegralHeatmapHead, deconv_layers
+from .hemlets_head import (HEMletsNet, HEMletsOutput,
+                           flip_hemlets_output)
 from .regression_head import RegressionHead3D
 
 __all__ = ['BaseHead', 'stack_field', 'Anatomy3DHead', 'AbsPoseHead',
            'RegressionHead3D', 'HeatmapHead', 'IntegralHeatmapHead',
-           'deconv_layers']
+           'deconv_layers', 'HEMletsNet', 'HEMletsOutput',
+           'flip_hemlets_output']

@@ -1,0 +1,96 @@
+"""HEMlets' intermediate losses (Zhou et al., ICCV 2019, Sec. 3.2).
+
+The paper's total loss (Eq. 8) is ``L_tot = alpha * L_int + L_3D`` with
+``L_int = L_HEM + L_2D`` (Eq. 7) and ``alpha = 0.05``:
+
+- ``L_HEM`` (Eq. 3): L2 between target and predicted triplets, masked by
+  ``A`` (:data:`~pose3d_toolbox.codecs.HEMLETS_WEIGHT`: 0 for 2D-only
+  samples and parts with an unlabelled joint);
+- ``L_2D`` (Eq. 4): L2 between target and predicted 2D heatmaps (weighted
+  by the heatmap codec's ``target_weight``);
+- ``L_3D`` (Eq. 6): L1 of the soft-argmax coordinates, the depth weighted
+  by ``lambda`` (1 for 3D samples, 0 for 2D-only:
+  :func:`~pose3d_toolbox.models.utils.weight_3d`). It belongs to the
+  volumetric baseline head and is not computed here.
+
+:class:`HEMletsLoss` returns ``alpha * L_HEM`` and ``alpha * L_2D`` as
+separate ``loss_*`` entries; the head adds its ``L_3D`` entry (weight 1) to
+the same dict, and mmengine sums every ``loss`` key, which is Eq. 8.
+Table 4's rows are the switches ``use_hem`` / ``use_2d`` (a switched-off
+term is not returned, so the log shows only what trains).
+
+Normalisation: each map's squared error is averaged over its pixels and
+the maps are averaged with their weights (as the toolbox's heatmap
+:class:`~.regression.MSELoss`), so ``L_HEM`` and ``L_2D`` share one scale
+whatever ``K``, ``S`` and the map size; the paper writes sums
+(``||.||_2^2``) without saying how it normalised them, so ``alpha`` balances
+these means against the head's mean L1.
+"""
+from typing import Dict, Optional
+
+import torch
+from torch import nn
+
+from pose3d_toolbox.registry import MODELS
+
+
+def masked_map_mse(pred: torch.Tensor, target: torch.Tensor,
+                   weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Weighted mean of per-map mean squared errors (Eq. 3 and Eq. 4).
+
+    Args:
+        pred, target: ``(N, M, ...)`` maps (``M`` heatmaps or parts; any
+            trailing axes, e.g. ``(S, h, w)`` for triplets).
+        weight: ``(N, M)`` mask ``A`` (broadcast over each map); ``None``:
+            all ones.
+
+    Returns:
+        ``sum_nm w_nm mean((pred_nm - target_nm)^2) / sum_nm w_nm``; 0 when
+        every weight is 0 (a batch of 2D-only samples has no HEMlets
+        target).
+    """
+    if pred.shape != target.shape or pred.dim() < 2:
+        raise ValueError(f'masked_map_mse: pred {tuple(pred.shape)} and '
+                         f'target {tuple(target.shape)} must be equal (N, M, '
+                         '...) shapes')
+    per_map = ((pred - target)**2).flatten(2).mean(-1)
+    if weight is None:
+        return per_map.mean()
+    weight = weight.to(per_map).reshape(per_map.shape)
+    return (per_map * weight).sum() / weight.sum().clamp(min=1e-8)
+
+
+@MODELS.register_module()
+class HEMletsLoss(nn.Module):
+    """``alpha * L_HEM`` and ``alpha * L_2D`` (Eq. 3, 4, 7, 8).
+
+    Args:
+        alpha: weight of the intermediate losses (0.05 in the paper).
+        use_hem: train the triplets (Table 4 "w/ HEMlets", "Full").
+        use_2d: train the 2D heatmaps (Table 4 "w/ 2D heatmaps", "Full").
+
+    ``forward(triplets, heatmaps, triplets_target, triplets_weight,
+    heatmaps_target, heatmaps_weight)``: triplets ``(N, K, S, h, w)`` with
+    ``(N, K)`` weights, heatmaps ``(N, J, h, w)`` with ``(N, J)`` weights
+    -> ``dict(loss_hem=..., loss_2d=...)`` (the switched-on terms).
+    """
+
+    def __init__(self, alpha: float = 0.05, use_hem: bool = True,
+                 use_2d: bool = True):
+        super().__init__()
+        self.alpha = float(alpha)
+        self.use_hem, self.use_2d = bool(use_hem), bool(use_2d)
+
+    def forward(self, triplets: torch.Tensor, heatmaps: torch.Tensor,
+                triplets_target: torch.Tensor,
+                triplets_weight: torch.Tensor,
+                heatmaps_target: torch.Tensor,
+                heatmaps_weight: torch.Tensor) -> Dict[str, torch.Tensor]:
+        losses = {}
+        if self.use_hem:
+            losses['loss_hem'] = self.alpha * masked_map_mse(
+                triplets, triplets_target, triplets_weight)
+        if self.use_2d:
+            losses['loss_2d'] = self.alpha * masked_map_mse(
+                heatmaps, heatmaps_target, heatmaps_weight)
+        return losses
