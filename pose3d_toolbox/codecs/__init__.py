@@ -4,7 +4,9 @@ from .bone import (BONE_DATA_KEYS, BoneCodec, bones_to_joints,
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 from .heatmap import (HEATMAPS, KEYPOINTS_2D_TARGET, GaussianHeatmapCodec,
-                      apply_affine, invert_affine)
+                      apply_affine, heatmap_to_image, invert_affine)
+from .integral_pose3d import (GT_ROOT_DEPTH, KEYPOINTS_3D_TARGET,
+                              ROOT_DEPTH_SOURCES, IntegralPose3DCodec)
 from .pose_lifting import (PoseLiftingCodec, denormalize_screen,
                            normalize_screen)
 from .elepose import ElePoseCodec, mean_head_distance, normalize_head
@@ -16,5 +18,7 @@ __all__ = [
     'root_from_depth', 'BaseKeypointCodec', 'PoseLiftingCodec',
     'LIFTING_INPUT', 'LIFTING_TARGET', 'TARGET_WEIGHT',
     'normalize_screen', 'denormalize_screen', 'GaussianHeatmapCodec',
-    'HEATMAPS', 'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine'
+    'HEATMAPS', 'KEYPOINTS_2D_TARGET', 'apply_affine', 'invert_affine',
+    'heatmap_to_image', 'IntegralPose3DCodec', 'KEYPOINTS_3D_TARGET',
+    'GT_ROOT_DEPTH', 'ROOT_DEPTH_SOURCES'
 ]

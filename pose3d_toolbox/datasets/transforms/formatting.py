@@ -5,9 +5,10 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
-from pose3d_toolbox.codecs import (BONE_DATA_KEYS, HEATMAPS,
-                                   KEYPOINTS_2D_TARGET, LIFTING_INPUT,
-                                   LIFTING_TARGET, ROOT_2D, TARGET_WEIGHT)
+from pose3d_toolbox.codecs import (BONE_DATA_KEYS, GT_ROOT_DEPTH, HEATMAPS,
+                                   KEYPOINTS_2D_TARGET, KEYPOINTS_3D_TARGET,
+                                   LIFTING_INPUT, LIFTING_TARGET, ROOT_2D,
+                                   TARGET_WEIGHT)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
 from pose3d_toolbox.structures import PoseDataSample
 
@@ -34,13 +35,16 @@ SAMPLE_META_KEYS = ('img_path', 'subject', 'action', 'camera_id', 'camera',
                     'frame', 'sample_idx', 'skeleton', 'root_index')
 #: lifters: decoding an absolute pose needs the input root (AbsPoseCodec).
 LIFTING_META_KEYS = SAMPLE_META_KEYS + (ROOT_2D, )
-#: image models: decoding maps heatmap pixels back through the crop.
+#: image models: decoding maps heatmap pixels back through the crop (and,
+#: for 3D under the Protocol #1 convention, reads the ground-truth root
+#: depth).
 TOPDOWN_META_KEYS = SAMPLE_META_KEYS + ('crop_matrix', 'bbox_center',
                                         'bbox_scale', 'flipped',
-                                        'input_size')
-#: targets of the heatmap codec and the labels of mixed 2D/3D data.
-TOPDOWN_DATA_KEYS = (HEATMAPS, KEYPOINTS_2D_TARGET, TARGET_WEIGHT,
-                     'keypoints_valid', 'has_3d')
+                                        'input_size', GT_ROOT_DEPTH)
+#: targets of the heatmap and integral 3D codecs and the labels of mixed
+#: 2D/3D data.
+TOPDOWN_DATA_KEYS = (HEATMAPS, KEYPOINTS_2D_TARGET, KEYPOINTS_3D_TARGET,
+                     TARGET_WEIGHT, 'keypoints_valid', 'has_3d')
 
 #: What :class:`PackPoseInputs` packs for each kind of model: ``preset`` ->
 #: ``(input_key, data_keys, meta_keys)``.

@@ -1,7 +1,8 @@
 from .elepose import (ElePoseLoss, bone_prior_nll, deformation_loss,
                       pose_distance, relative_bone_lengths, reprojection_l1)
-from .regression import AbsPoseLoss, L1Loss, MPJPELoss, MSELoss
+from .regression import (AbsPoseLoss, IntegralL1Loss3D, L1Loss, MPJPELoss,
+                         MSELoss)
 
 __all__ = ['ElePoseLoss', 'bone_prior_nll', 'deformation_loss',
            'pose_distance', 'relative_bone_lengths', 'reprojection_l1',
-           'AbsPoseLoss', 'L1Loss', 'MPJPELoss', 'MSELoss']
+           'AbsPoseLoss', 'IntegralL1Loss3D', 'L1Loss', 'MPJPELoss', 'MSELoss']
