@@ -22,7 +22,9 @@ Decoding to camera space (metres):
 1. normalised -> heatmap -> input pixels -> image pixels through the
    inverse ``crop_matrix`` (rotation, scale, flip of the augmentation
    included);
-2. ``Z_i = Z_root + z_i`` with the root depth ``Z_root`` either from the
+2. ``Z_i = Z_root + z_i - z_root`` (the predicted depths relative to the
+   predicted root, whose target is 0) with the root depth ``Z_root``
+   either from the
    ground truth (``root_depth='ground_truth'``: the convention of Human3.6M
    Protocol #1 in Integral Regression and HEMlets; a result under it must
    say so) or estimated from the prediction alone
@@ -226,7 +228,9 @@ class IntegralPose3DCodec(BaseKeypointCodec):
         grid = self.normalized_to_grid(coords)
         image, inp = heatmap_to_image(grid[..., :2], metas, self.input_size,
                                       self.heatmap_size)
-        rel = coords[..., 2] * self.depth_range
+        # depths relative to the predicted root (whose target is 0)
+        rel = (coords[..., 2] - coords[:, self.root_index, 2:3]) * \
+            self.depth_range
         cams = [m.get('camera') for m in metas]
         if any(cam is None or cam.get('f') is None or cam.get('c') is None
                for cam in cams):

@@ -184,8 +184,10 @@ def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
     Start: the ``Z`` matching the summed squared lengths,
     ``sum_k |Z g_k + h_k|^2 = sum_k L_k^2``, a quadratic
     ``A Z^2 + 2 B Z + C = 0`` (``A = sum |g_k|^2``, ``B = sum g_k . h_k``,
-    ``C = sum |h_k|^2 - sum L_k^2``) whose larger root is taken (its vertex
-    ``-B / A`` when it has none). Then Gauss-Newton on ``E`` with step
+    ``C = sum |h_k|^2 - sum L_k^2``): of its two roots (its vertex
+    ``-B / A`` when it has none) the one of lower ``E``; for a person near
+    the optical axis ``C < 0`` and only the larger root is in front of the
+    camera. Then Gauss-Newton on ``E`` with step
     halving: ``r_k = |B_k| - L_k``, ``dr_k / dZ = B_k . g_k / |B_k|``,
     ``Z <- Z - sum r_k r_k' / sum r_k'^2``. When the pose's bones have
     exactly the lengths ``L_k`` the answer is exact (``E = 0``); otherwise
@@ -235,13 +237,17 @@ def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
         return ((np.linalg.norm(z[:, None, None] * g + h, axis=-1)
                  - lengths)**2).sum(-1)
 
-    A = (g * g).sum((1, 2))
+    # all joints on one pixel leave Z free: A = 0 would divide by zero
+    A = np.maximum((g * g).sum((1, 2)), 1e-300)
     B = (g * h).sum((1, 2))
     C = (h * h).sum((1, 2)) - (lengths**2).sum()
-    disc = B * B - A * C
-    z = np.where(disc > 0, (-B + np.sqrt(np.maximum(disc, 0))) / A, -B / A)
-    z = np.maximum(z, z_min)
-    e = energy(z)
+    disc = np.sqrt(np.maximum(B * B - A * C, 0))
+    # both roots of the quadratic (equal to the vertex without real roots)
+    starts = np.maximum(np.stack([(-B + disc) / A, (-B - disc) / A]), z_min)
+    energies = np.stack([energy(start) for start in starts])
+    best = energies.argmin(0)
+    z = np.take_along_axis(starts, best[None], 0)[0]
+    e = np.take_along_axis(energies, best[None], 0)[0]
     for _ in range(iterations):
         bone = z[:, None, None] * g + h
         norm = np.maximum(np.linalg.norm(bone, axis=-1), 1e-12)
