@@ -95,6 +95,10 @@ class IntegralPose3DCodec(BaseKeypointCodec):
             ``'cmu'``: the embedded data's training subjects) or ``(B,)``
             metres in :attr:`~pose3d_toolbox.skeletons.Skeleton.bones`
             order (NaN leaves a bone out).
+        max_root_depth: the largest root depth ``'bone_length_fit'``
+            returns, metres (a safeguard for predictions collapsed to a
+            point, whose fit is at infinity; the embedded CMU rigs'
+            cameras stand 3.5-7 m from the scene centre).
         skeleton: the joints (a name or a ``Skeleton``).
     """
 
@@ -108,6 +112,7 @@ class IntegralPose3DCodec(BaseKeypointCodec):
                  depth_bins: int = 64, depth_range: float = 2.0,
                  root_depth: str = 'ground_truth',
                  bone_lengths: Union[None, str, Sequence[float]] = None,
+                 max_root_depth: float = 100.0,
                  skeleton: Union[str, Skeleton] = 'h36m'):
         super().__init__(skeleton)
         name = type(self).__name__
@@ -127,6 +132,7 @@ class IntegralPose3DCodec(BaseKeypointCodec):
             raise ValueError(f'{name}: root_depth must be one of '
                              f'{ROOT_DEPTH_SOURCES}, got {root_depth!r}')
         self.root_depth = root_depth
+        self.max_root_depth = float(max_root_depth)
         self.bone_lengths = self._bone_lengths(bone_lengths)
         if root_depth == 'bone_length_fit' and self.bone_lengths is None:
             raise ValueError(
@@ -218,7 +224,7 @@ class IntegralPose3DCodec(BaseKeypointCodec):
                     "(samples with 3D), or use root_depth='bone_length_fit'")
             return np.array([float(m[GT_ROOT_DEPTH]) for m in metas])
         return bone_length_root_depth(image, rel, f, c, self.skeleton.bones,
-                                      self.bone_lengths)
+                                      self.bone_lengths, self.max_root_depth)
 
     def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:
         """``(N, J, 3)`` normalised coordinates -> camera metres (see the

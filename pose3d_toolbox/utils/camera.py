@@ -162,7 +162,8 @@ def weak_perspective_root(keypoints_2d, pose_rel, f, root_index=0):
 
 
 def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
-                           bone_lengths, iterations: int = 20):
+                           bone_lengths, max_depth: float = np.inf,
+                           iterations: int = 20):
     """Root depth from 2D joints and root-relative depths, by fitting the
     skeleton's bone lengths (no ground truth needed).
 
@@ -203,11 +204,14 @@ def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
         bones: ``(B, 2)`` (child, parent) joint pairs
             (:attr:`~pose3d_toolbox.skeletons.Skeleton.bones`).
         bone_lengths: ``(B,)`` mean lengths, metres; NaN leaves a bone out.
+        max_depth: the largest root depth returned, metres. A prediction
+            collapsed to a point (an untrained model's) fits only at
+            ``Z -> inf``; the limit keeps its decoding finite and stable.
         iterations: Gauss-Newton steps (it converges in a few).
 
     Returns:
-        ``(N,)`` root depths, metres; every joint is at least 1 cm in front
-        of the camera.
+        ``(N,)`` root depths, metres, at most ``max_depth``; every joint is
+        at least 1 cm in front of the camera.
     """
     kp = np.asarray(keypoints_2d, np.float64)
     N = len(kp)
@@ -232,6 +236,7 @@ def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
                                                                       parent]
     # the depth below which a joint would be behind the camera
     z_min = 0.01 - d.min(1)
+    z_max = np.maximum(float(max_depth), z_min)
 
     def energy(z):
         return ((np.linalg.norm(z[:, None, None] * g + h, axis=-1)
@@ -243,7 +248,8 @@ def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
     C = (h * h).sum((1, 2)) - (lengths**2).sum()
     disc = np.sqrt(np.maximum(B * B - A * C, 0))
     # both roots of the quadratic (equal to the vertex without real roots)
-    starts = np.maximum(np.stack([(-B + disc) / A, (-B - disc) / A]), z_min)
+    starts = np.clip(np.stack([(-B + disc) / A, (-B - disc) / A]), z_min,
+                     z_max)
     energies = np.stack([energy(start) for start in starts])
     best = energies.argmin(0)
     z = np.take_along_axis(starts, best[None], 0)[0]
@@ -255,7 +261,7 @@ def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
         dr = (bone * g).sum(-1) / norm
         step = (r * dr).sum(-1) / np.maximum((dr * dr).sum(-1), 1e-12)
         for _ in range(30):  # halve until the energy does not grow
-            new = np.maximum(z - step, z_min)
+            new = np.clip(z - step, z_min, z_max)
             e_new = energy(new)
             worse = e_new > e
             if not worse.any():

@@ -119,3 +119,19 @@ def test_cmu_mean_bone_lengths_match_the_training_subjects():
     prior = np.asarray(H36M.extras['elepose_bone_priors']['cmu'])
     np.testing.assert_allclose(prior, lengths[:16] / lengths[:16].mean(),
                                atol=2e-4)
+
+
+def test_a_collapsed_prediction_stops_at_max_depth():
+    """Every joint on one pixel: no depth fits (Z -> inf) but the decoding
+    stays finite at ``max_depth``; a real pose is unaffected."""
+    kp = np.full((1, 17, 2), 480.0)
+    kp[0, :, 0] += np.linspace(0, 1e-4, 17)  # an untrained model's spread
+    z = bone_length_root_depth(kp, np.zeros((1, 17)), (1000.0, 1000.0),
+                               (500.0, 500.0), BONES, LENGTHS,
+                               max_depth=100.0)
+    assert z[0] == 100.0
+    poses = random_poses(np.random.default_rng(3), 4)
+    kp, rel = observe(poses, (1000.0, 1000.0), (500.0, 500.0))
+    z = bone_length_root_depth(kp, rel, (1000.0, 1000.0), (500.0, 500.0),
+                               BONES, LENGTHS, max_depth=100.0)
+    np.testing.assert_allclose(z, poses[:, 0, 2], rtol=1e-7)
