@@ -1,6 +1,6 @@
 """The 3D representation every image -> 3D head shares: integral regression
 of a per-joint volume (Sun et al., "Integral Human Pose Regression", ECCV
-2018; HEMlets, Zhou et al. 2019, Sec. 3.3).
+2018; HEMlets, Zhou et al. 2019, Sec. 3.2, Eq. 5-6).
 
 A joint lives in a ``(D, h, w)`` volume over the crop: ``x, y`` are heatmap
 pixels of the crop (:mod:`.heatmap`'s conventions: ``crop_matrix`` maps
@@ -24,13 +24,13 @@ Decoding to camera space (metres):
    included);
 2. ``Z_i = Z_root + z_i - z_root`` (the predicted depths relative to the
    predicted root, whose target is 0) with the root depth ``Z_root``
-   either from the
-   ground truth (``root_depth='ground_truth'``: the convention of Human3.6M
-   Protocol #1 in Integral Regression and HEMlets; a result under it must
-   say so) or estimated from the prediction alone
+   either from the ground truth (``root_depth='ground_truth'``: the
+   convention of Human3.6M Protocol #1 in Integral Regression and HEMlets;
+   a result under it must say so) or estimated from the prediction alone
    (``root_depth='bone_length_fit'``:
    :func:`~pose3d_toolbox.utils.bone_length_root_depth`, the root depth
-   whose back-projected bones best match the skeleton's mean bone lengths);
+   whose back-projected bones best match the skeleton's mean bone
+   lengths);
 3. back-projection ``X_i = (u_i - c) Z_i / f`` through the sample's
    intrinsics (pinhole, no lens distortion).
 """

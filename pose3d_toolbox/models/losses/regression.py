@@ -107,9 +107,10 @@ class IntegralL1Loss3D(nn.Module):
         L = loss_weight * sum_nj w_nj (|dx| + |dy| + lambda_n |dz|)
                         / sum_nj w_nj
 
-    a sum over the coordinates and a mean over the labelled joints, so a
-    2D-only sample's joints count with their x and y only (the denominator
-    does not depend on ``lambda``).
+    a sum over the coordinates and a mean over the labelled joints (Eq. 6
+    sums over the joints: a constant factor), so a 2D-only sample's joints
+    count with their x and y only (the denominator does not depend on
+    ``lambda``).
 
     ``forward(pred, target, weight, weight_3d)``: ``pred``, ``target``
     ``(N, J, 3)`` normalised coordinates; ``weight`` ``(N, J)`` labelled
