@@ -105,6 +105,16 @@ class Skeleton:
             perm[a], perm[b] = b, a
         return perm
 
+    def mean_bone_lengths(self, name: str) -> np.ndarray:
+        """``(J - 1,)`` mean bone lengths in metres, :attr:`bones` order,
+        of the population ``name`` (``extras['mean_bone_lengths']``)."""
+        table = self.extras.get('mean_bone_lengths', {})
+        if name not in table:
+            raise KeyError(f'skeleton {self.name!r} has no mean bone lengths '
+                           f'{name!r}; known: {sorted(table)} (or give the '
+                           'lengths in metres, one per bone)')
+        return np.asarray(table[name], np.float64)
+
     def index(self, joint_name: str) -> int:
         try:
             return self.joint_names.index(joint_name)
@@ -141,8 +151,20 @@ ELEPOSE_BONE_PRIORS = dict(
     cmu=(0.3632, 1.6301, 1.7799, 0.3632, 1.6301, 1.7799, 0.8827, 0.9390,
          0.7724, 0.3958, 0.7642, 1.2156, 0.7520, 0.7642, 1.2156, 0.7520))
 
+# Mean bone lengths in metres, one value per bone of ``Skeleton.bones``
+# (the root-depth estimate of image models fits them,
+# ``utils.camera.bone_length_root_depth``). 'cmu': the embedded data's
+# *training* subjects (05, 06, 09, 10, 16, 105), each subject's mean over
+# its frames, averaged over subjects, left and right averaged (the 'cmu'
+# ElePose prior is these over their mean). tests/test_utils/
+# test_root_depth.py recomputes them from the data.
+H36M_MEAN_BONE_LENGTHS = dict(
+    cmu=(0.0885, 0.3972, 0.4337, 0.0885, 0.3972, 0.4337, 0.2151, 0.2288,
+         0.1882, 0.0964, 0.1862, 0.2962, 0.1832, 0.1862, 0.2962, 0.1832))
+
 H36M = Skeleton('h36m', H36M_JOINTS, H36M_PARENTS,
-                extras=dict(elepose_bone_priors=ELEPOSE_BONE_PRIORS))
+                extras=dict(elepose_bone_priors=ELEPOSE_BONE_PRIORS,
+                            mean_bone_lengths=H36M_MEAN_BONE_LENGTHS))
 
 # HEMlets: the 17 Human3.6M joints plus joint 17, the shoulder midpoint. Its
 # 14 parts follow the decision in methods.md (no public code lists them):
@@ -158,7 +180,10 @@ HEMLETS = Skeleton(
         (0, 1), (0, 4), (0, 7), (7, 8),          # torso
         (17, 11), (17, 14)),                     # shoulders
         midpoint_joints=((17, (11, 14)), ),
-        evaluated_joints=tuple(range(17))))
+        evaluated_joints=tuple(range(17)),
+        # Human3.6M's bones plus thorax -> shoulder midpoint (as above)
+        mean_bone_lengths=dict(
+            cmu=H36M_MEAN_BONE_LENGTHS['cmu'] + (0.0658, ))))
 
 # MPI-INF-3DHP in MMPose's 17-joint order; the root (pelvis) is joint 14.
 MPI_INF_3DHP = Skeleton(

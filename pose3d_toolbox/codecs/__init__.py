@@ -8,7 +8,9 @@ from .hemlets import (HEMLETS_TRIPLETS, HEMLETS_WEIGHT, PART_DEPTH_ORDER,
                       num_states, ordinal_accuracy, part_depth_states,
                       part_flip_indices, triplet_heatmaps)
 from .heatmap import (HEATMAPS, KEYPOINTS_2D_TARGET, GaussianHeatmapCodec,
-                      apply_affine, invert_affine)
+                      apply_affine, heatmap_to_image, invert_affine)
+from .integral_pose3d import (GT_ROOT_DEPTH, KEYPOINTS_3D_TARGET,
+                              ROOT_DEPTH_SOURCES, IntegralPose3DCodec)
 from .pose_lifting import (PoseLiftingCodec, denormalize_screen,
                            normalize_screen)
 from .elepose import ElePoseCodec, mean_head_distance, normalize_head
@@ -24,5 +26,7 @@ __all__ = [
     'HEMletsCodec', 'HEMLETS_TRIPLETS', 'HEMLETS_WEIGHT', 'PART_DEPTH_STATES',
     'PART_DEPTH_ORDER', 'decode_part_states', 'num_states',
     'ordinal_accuracy', 'part_depth_states', 'part_flip_indices',
-    'triplet_heatmaps'
+    'triplet_heatmaps',
+    'heatmap_to_image', 'IntegralPose3DCodec', 'KEYPOINTS_3D_TARGET',
+    'GT_ROOT_DEPTH', 'ROOT_DEPTH_SOURCES'
 ]

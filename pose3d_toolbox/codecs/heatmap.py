@@ -37,6 +37,21 @@ def heatmap_to_input(points, input_size, heatmap_size) -> np.ndarray:
     return (np.asarray(points, np.float64) + 0.5) * ratio - 0.5
 
 
+def heatmap_to_image(coords, metas: List[Dict], input_size,
+                     heatmap_size) -> tuple:
+    """``(N, J, 2)`` heatmap pixels -> ``(image, input)`` pixels (float64):
+    :func:`heatmap_to_input`, then the inverse of each meta's
+    ``crop_matrix`` (rotation included; input pixels for metas without
+    one)."""
+    inp = heatmap_to_input(coords, input_size, heatmap_size)
+    image = np.empty_like(inp)
+    for i, meta in enumerate(metas):
+        matrix = meta.get('crop_matrix') if meta else None
+        image[i] = inp[i] if matrix is None else apply_affine(
+            invert_affine(matrix), inp[i])
+    return image, inp
+
+
 def gaussian_heatmaps(points, heatmap_size, sigma) -> np.ndarray:
     """``(J, 2)`` heatmap-pixel points -> ``(J, h, w)`` float32 Gaussians
     ``exp(-d^2 / (2 sigma^2))`` of peak 1 at each (sub-pixel) point."""
@@ -151,12 +166,8 @@ class GaussianHeatmapCodec(BaseKeypointCodec):
         (image pixels through the inverse of each meta's ``crop_matrix``;
         input pixels for metas without one).
         """
-        inp = heatmap_to_input(coords, self.input_size, self.heatmap_size)
-        image = np.empty_like(inp)
-        for i, meta in enumerate(metas):
-            matrix = meta.get('crop_matrix') if meta else None
-            image[i] = inp[i] if matrix is None else apply_affine(
-                invert_affine(matrix), inp[i])
+        image, inp = heatmap_to_image(coords, metas, self.input_size,
+                                      self.heatmap_size)
         return dict(keypoints_2d=image.astype(np.float32),
                     keypoints_2d_input=inp.astype(np.float32))
 

@@ -159,3 +159,113 @@ def weak_perspective_root(keypoints_2d, pose_rel, f, root_index=0):
     depth = (da * dp).sum((1, 2)) / np.maximum((da**2).sum((1, 2)), 1e-12)
     xy = a[:, root_index] * depth[:, None]
     return np.concatenate([xy, depth[:, None]], axis=1)
+
+
+def bone_length_root_depth(keypoints_2d, rel_depth, f, c, bones,
+                           bone_lengths, max_depth: float = np.inf,
+                           iterations: int = 20):
+    """Root depth from 2D joints and root-relative depths, by fitting the
+    skeleton's bone lengths (no ground truth needed).
+
+    An image model predicts each joint's pixel ``u_i`` and its depth
+    ``d_i`` relative to the root, but not the root depth ``Z``: under a
+    pinhole camera every ``Z`` gives a 3D pose, ``P_i(Z) = (Z + d_i) a_i``
+    with the viewing ray ``a_i = ((u_i - c_x) / f_x, (v_i - c_y) / f_y,
+    1)``, only of another size. Metric bone lengths fix the size. Each bone
+    ``k = (child, parent)`` is affine in ``Z``::
+
+        B_k(Z) = P_child - P_parent = Z g_k + h_k,
+        g_k = a_child - a_parent,  h_k = d_child a_child - d_parent a_parent
+
+    and ``Z`` minimises the squared bone-length residuals against the mean
+    lengths ``L_k``::
+
+        E(Z) = sum_k (|Z g_k + h_k| - L_k)^2
+
+    Start: the ``Z`` matching the summed squared lengths,
+    ``sum_k |Z g_k + h_k|^2 = sum_k L_k^2``, a quadratic
+    ``A Z^2 + 2 B Z + C = 0`` (``A = sum |g_k|^2``, ``B = sum g_k . h_k``,
+    ``C = sum |h_k|^2 - sum L_k^2``): of its two roots (its vertex
+    ``-B / A`` when it has none) the one of lower ``E``; for a person near
+    the optical axis ``C < 0`` and only the larger root is in front of the
+    camera. Then Gauss-Newton on ``E`` with step
+    halving: ``r_k = |B_k| - L_k``, ``dr_k / dZ = B_k . g_k / |B_k|``,
+    ``Z <- Z - sum r_k r_k' / sum r_k'^2``. When the pose's bones have
+    exactly the lengths ``L_k`` the answer is exact (``E = 0``); otherwise
+    its error is about the relative difference of the person's size from
+    the mean (5 % of 5 m is 25 cm).
+
+    Args:
+        keypoints_2d: ``(N, J, 2)`` image pixels (undistorted).
+        rel_depth: ``(N, J)`` depths relative to the root, metres
+            (``Z_i - Z_root``).
+        f, c: ``(N, 2)`` or ``(2,)`` focal lengths and principal points,
+            pixels.
+        bones: ``(B, 2)`` (child, parent) joint pairs
+            (:attr:`~pose3d_toolbox.skeletons.Skeleton.bones`).
+        bone_lengths: ``(B,)`` mean lengths, metres; NaN leaves a bone out.
+        max_depth: the largest root depth returned, metres. A prediction
+            collapsed to a point (an untrained model's) fits only at
+            ``Z -> inf``; the limit keeps its decoding finite and stable.
+        iterations: Gauss-Newton steps (it converges in a few).
+
+    Returns:
+        ``(N,)`` root depths, metres, at most ``max_depth``; every joint is
+        at least 1 cm in front of the camera.
+    """
+    kp = np.asarray(keypoints_2d, np.float64)
+    N = len(kp)
+    f = np.broadcast_to(np.asarray(f, np.float64).reshape(-1, 1, 2),
+                        (N, 1, 2))
+    c = np.broadcast_to(np.asarray(c, np.float64).reshape(-1, 1, 2),
+                        (N, 1, 2))
+    d = np.asarray(rel_depth, np.float64)
+    rays = np.concatenate([(kp - c) / f, np.ones(kp.shape[:2] + (1, ))], -1)
+    bones = np.asarray(bones, np.int64).reshape(-1, 2)
+    lengths = np.asarray(bone_lengths, np.float64).reshape(-1)
+    if len(lengths) != len(bones):
+        raise ValueError(f'bone_length_root_depth: {len(lengths)} bone '
+                         f'lengths for {len(bones)} bones')
+    use = np.isfinite(lengths)
+    if not use.any():
+        raise ValueError('bone_length_root_depth: every bone length is NaN')
+    bones, lengths = bones[use], lengths[use]
+    child, parent = bones[:, 0], bones[:, 1]
+    g = rays[:, child] - rays[:, parent]  # (N, B, 3)
+    h = d[:, child, None] * rays[:, child] - d[:, parent, None] * rays[:,
+                                                                      parent]
+    # the depth below which a joint would be behind the camera
+    z_min = 0.01 - d.min(1)
+    z_max = np.maximum(float(max_depth), z_min)
+
+    def energy(z):
+        return ((np.linalg.norm(z[:, None, None] * g + h, axis=-1)
+                 - lengths)**2).sum(-1)
+
+    # all joints on one pixel leave Z free: A = 0 would divide by zero
+    A = np.maximum((g * g).sum((1, 2)), 1e-300)
+    B = (g * h).sum((1, 2))
+    C = (h * h).sum((1, 2)) - (lengths**2).sum()
+    disc = np.sqrt(np.maximum(B * B - A * C, 0))
+    # both roots of the quadratic (equal to the vertex without real roots)
+    starts = np.clip(np.stack([(-B + disc) / A, (-B - disc) / A]), z_min,
+                     z_max)
+    energies = np.stack([energy(start) for start in starts])
+    best = energies.argmin(0)
+    z = np.take_along_axis(starts, best[None], 0)[0]
+    e = np.take_along_axis(energies, best[None], 0)[0]
+    for _ in range(iterations):
+        bone = z[:, None, None] * g + h
+        norm = np.maximum(np.linalg.norm(bone, axis=-1), 1e-12)
+        r = norm - lengths
+        dr = (bone * g).sum(-1) / norm
+        step = (r * dr).sum(-1) / np.maximum((dr * dr).sum(-1), 1e-12)
+        for _ in range(30):  # halve until the energy does not grow
+            new = np.clip(z - step, z_min, z_max)
+            e_new = energy(new)
+            worse = e_new > e
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        z, e = np.where(worse, z, new), np.where(worse, e, e_new)
+    return z

@@ -92,10 +92,70 @@ def check_hemlets_roundtrip(codec, rng):
     assert encoded['hemlets_weight'].min() == 1
 
 
+def random_topdown_3d_sample(rng, codec):
+    """A valid top-down 3D sample: a pose built bone by bone (with the
+    codec's ``bone_lengths`` when it has them, so the bone-length root fit
+    is exact) 3-7 m in front of a Human3.6M-like camera, its exact
+    projection, and a random crop (scale, rotation up to 180 degrees,
+    offset) with every joint inside the input's central part."""
+    from pose3d_toolbox.geometry import apply_affine, crop_matrix
+    skeleton = codec.skeleton
+    lengths = codec.bone_lengths
+    if lengths is None:
+        lengths = rng.uniform(0.1, 0.45, len(skeleton.bones))
+    pose = np.zeros((codec.num_keypoints, 3))
+    for (child, parent), length in sorted(
+            zip(skeleton.bones, lengths),
+            key=lambda b: skeleton.kinematic_order.index(b[0][0])):
+        direction = rng.normal(size=3) * (1, 1, 0.5)  # within +-1 m in z
+        pose[child] = pose[parent] + length * direction / np.linalg.norm(
+            direction)
+    root = np.array([rng.uniform(-1, 1), rng.uniform(-1, 1),
+                     rng.uniform(3, 7)])
+    kp3d = pose - pose[skeleton.root_index] + root
+    f = rng.uniform(900, 1500, size=(2, 1))
+    camera = dict(R=np.eye(3), T=np.zeros((3, 1)), f=f,
+                  c=np.array([[500.0], [500.0]]) + rng.normal(0, 10, (2, 1)),
+                  w=1000, h=1002)
+    kp2d = camera_to_pixel(kp3d, camera['f'], camera['c'])
+    centre = (kp2d.min(0) + kp2d.max(0)) / 2
+    size = (kp2d.max(0) - kp2d.min(0)).max() * rng.uniform(2.0, 2.5)
+    W, H = codec.input_size
+    matrix = crop_matrix(centre, (size * W / H, size) if W > H else
+                         (size, size * H / W), codec.input_size,
+                         rng.uniform(-180, 180))
+    crop = apply_affine(matrix, kp2d)
+    assert ((crop > [0.1 * W, 0.1 * H]) & (crop < [0.9 * W, 0.9 * H])).all()
+    return dict(keypoints_3d=kp3d[None].astype(np.float32),
+                keypoints_2d=kp2d[None].astype(np.float32),
+                keypoints_2d_crop=crop.astype(np.float32),
+                crop_matrix=matrix.astype(np.float32), camera=camera,
+                target_index=0)
+
+
+def check_topdown_3d_roundtrip(codec, rng):
+    """Image -> 3D codecs: decoding the encoded target (as packed: the
+    encoded meta keys added) gives back the camera-space pose, its root
+    and the image-pixel keypoints."""
+    sample = random_topdown_3d_sample(rng, codec)
+    encoded = codec.encode(sample)
+    assert encoded['target_weight'].min() == 1
+    assert np.abs(encoded[codec.target_key]).max() <= 0.5
+    out = codec.decode(encoded[codec.target_key][None],
+                       [{**sample, **encoded}])
+    kp3d = sample['keypoints_3d'][0]
+    np.testing.assert_allclose(out['keypoints_3d'][0], kp3d, atol=1e-4)
+    np.testing.assert_allclose(out['root'][0], kp3d[codec.root_index],
+                               atol=1e-4)
+    np.testing.assert_allclose(out['keypoints_2d'][0],
+                               sample['keypoints_2d'][0], atol=1e-2)
+
+
 #: what each kind of codec round-trips (``codec.sample_kind``, default
 #: ``'lifting'``): a function ``check(codec, rng)`` asserting one sample.
 ROUNDTRIP_CHECKS = {'topdown_2d': check_topdown_roundtrip,
-                    'topdown_hemlets': check_hemlets_roundtrip}
+                    'topdown_hemlets': check_hemlets_roundtrip,
+                    'topdown_3d': check_topdown_3d_roundtrip}
 
 
 #: per codec, option sets other than the defaults that must round-trip too:
@@ -113,6 +173,14 @@ NON_DEFAULT_OPTIONS = {
     'HEMletsCodec': [dict(variant='2s', input_size=(192, 256),
                           heatmap_size=(48, 64), sigma=1.5),
                      dict(variant='5s', heatmap_size=(32, 32), sigma=3.0)],
+    'IntegralPose3DCodec': [
+        dict(input_size=(192, 256), heatmap_size=(48, 64), depth_bins=32,
+             depth_range=3.0, skeleton='mpi_inf_3dhp'),
+        dict(root_depth='bone_length_fit', bone_lengths='cmu'),
+        dict(root_depth='bone_length_fit', skeleton='hemlets',
+             bone_lengths='cmu'),
+        dict(root_depth='bone_length_fit', skeleton='mpi_inf_3dhp',
+             bone_lengths=[0.1 + 0.02 * k for k in range(16)])],
     'PoseLiftingCodec': [dict(skeleton='mpi_inf_3dhp', target_scale=0.25)],
 }
 CASES = [(name, {}) for name in CODECS] + [

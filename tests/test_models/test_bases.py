@@ -46,7 +46,8 @@ def test_every_estimator_and_head_derives_from_the_bases():
                  'ElePoseFlow', 'ElePose'):
         assert issubclass(MODELS.get(name), BasePoseEstimator), name
     for name in ('RegressionHead3D', 'AbsPoseHead', 'HeatmapHead',
-                 'IntegralHeatmapHead', 'Anatomy3DHead'):
+                 'IntegralHeatmapHead', 'Anatomy3DHead',
+                 'IntegralVolumetricHead'):
         assert issubclass(MODELS.get(name), BaseHead), name
 
 

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from pose3d_toolbox.models.losses import L1Loss, MPJPELoss, MSELoss
+from pose3d_toolbox.models.losses import (IntegralL1Loss3D, L1Loss, MPJPELoss,
+                                          MSELoss)
 from pose3d_toolbox.models.losses.bone import (bone_direction_loss,
                                                bone_length_loss,
                                                joint_shift_loss, mpjpe_loss,
@@ -55,3 +56,21 @@ def test_one_frame_mpjpe_uses_the_drawn_frame_of_each_sample():
     expected = sum((pick[n].item() + 10 * n) / 2 for n in range(2)) / 2
     assert one_frame_mpjpe_loss(pred, torch.zeros_like(pred), g).item() == \
         pytest.approx(expected)
+
+
+def test_integral_l1_loss_3d_by_hand():
+    """Sum of |dx| + |dy| + lambda |dz| per joint, mean over weighted
+    joints; lambda = 0 (a 2D-only sample) drops z only."""
+    pred = torch.cat([PRED, PRED])  # sample 0 with 3D, sample 1 2D-only
+    target = torch.zeros(2, 2, 3)
+    loss = IntegralL1Loss3D()
+    # per joint with z: 7 and 5; without z: 7 and 3
+    assert loss(PRED, TARGET).item() == pytest.approx(6.0)
+    lam = torch.tensor([1.0, 0.0])
+    assert loss(pred, target, None, lam).item() == pytest.approx(
+        (7 + 5 + 7 + 3) / 4)
+    w = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    assert loss(pred, target, w, lam).item() == pytest.approx(
+        (7 + 2 * 3) / 3)
+    assert IntegralL1Loss3D(loss_weight=2.0)(PRED, TARGET).item() == \
+        pytest.approx(12.0)

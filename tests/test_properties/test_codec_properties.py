@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
 from pose3d_toolbox.utils import camera_to_pixel
-from strategies import SKELETONS, cameras, finite, poses
+from strategies import SKELETONS, cameras, finite, poses, well_spread
 
 KEYPOINT_CODECS.import_from_location()
 
@@ -34,6 +34,11 @@ OPTIONS = {
         variant=st.sampled_from(['hemlets', '2s', '5s']),
         heatmap_size=st.sampled_from([(48, 64), (64, 64), (32, 32)]),
         sigma=finite(1.0, 3.0))),
+    'IntegralPose3DCodec': st.fixed_dictionaries(dict(
+        skeleton=st.sampled_from(SKELETONS),
+        heatmap_size=st.sampled_from([(48, 64), (64, 64), (32, 48)]),
+        depth_bins=st.integers(1, 96), depth_range=finite(0.5, 4.0),
+        root_depth=st.sampled_from(['ground_truth', 'bone_length_fit']))),
 }
 LIFTING = sorted(n for n, c in KEYPOINT_CODECS.module_dict.items()
                  if getattr(c, 'sample_kind', 'lifting') == 'lifting')
@@ -157,3 +162,47 @@ def test_hemlets_codec_recovers_the_depth_order(case):
         np.sign(part_depth_states(sample['keypoints_3d_crop'], codec.parts,
                                   '5s')),
         part_depth_states(sample['keypoints_3d_crop'], codec.parts))
+
+
+@st.composite
+def topdown_3d_cases(draw):
+    """An image -> 3D codec with a drawn pose, camera and crop; with
+    ``root_depth='bone_length_fit'`` the codec fits the drawn pose's own
+    bone lengths (so the fit has an exact answer)."""
+    options = draw(OPTIONS['IntegralPose3DCodec'])
+    kp3d = draw(poses(17, 1))[0]
+    if options['root_depth'] == 'bone_length_fit':
+        from pose3d_toolbox.skeletons import get_skeleton
+        bones = np.array(get_skeleton(options['skeleton']).bones)
+        options['bone_lengths'] = np.linalg.norm(
+            kp3d[bones[:, 0]] - kp3d[bones[:, 1]], axis=-1)
+        # a pose collapsed to a line or a point has no unique size
+        assume(well_spread(kp3d, 0.1))
+    codec = KEYPOINT_CODECS.build(dict(type='IntegralPose3DCodec',
+                                       **options))
+    camera = draw(cameras())
+    kp2d = camera_to_pixel(kp3d, camera['f'], camera['c'])
+    a, s = draw(finite(-np.pi, np.pi)), draw(finite(0.05, 2.0))
+    rot = s * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    shift = np.array([draw(finite(-300, 300)), draw(finite(-300, 300))])
+    sample = dict(keypoints_3d=kp3d[None], keypoints_2d=kp2d[None],
+                  keypoints_2d_crop=kp2d @ rot.T + shift,
+                  crop_matrix=np.c_[rot, shift], camera=camera,
+                  target_index=0)
+    return codec, sample
+
+
+@given(topdown_3d_cases())
+def test_integral_pose3d_codec_round_trip(case):
+    """decode(encode(s)) returns the camera-space pose, with the ground
+    truth's root depth or the bone-length fit's."""
+    codec, sample = case
+    encoded = codec.encode(sample)
+    out = codec.decode(encoded[codec.target_key][None],
+                       [{**sample, **encoded}])
+    expected = sample['keypoints_3d'][0]
+    tol = 1e-5 * (1 + np.abs(expected).max())
+    np.testing.assert_allclose(out['keypoints_3d'][0], expected,
+                               atol=10 * tol)
+    np.testing.assert_allclose(out['root'][0], expected[codec.root_index],
+                               atol=10 * tol)

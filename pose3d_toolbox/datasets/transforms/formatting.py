@@ -5,10 +5,11 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
-from pose3d_toolbox.codecs import (BONE_DATA_KEYS, HEATMAPS,
+from pose3d_toolbox.codecs import (BONE_DATA_KEYS, GT_ROOT_DEPTH, HEATMAPS,
                                    HEMLETS_TRIPLETS, HEMLETS_WEIGHT,
-                                   KEYPOINTS_2D_TARGET, LIFTING_INPUT,
-                                   LIFTING_TARGET, PART_DEPTH_STATES, ROOT_2D,
+                                   KEYPOINTS_2D_TARGET, KEYPOINTS_3D_TARGET,
+                                   LIFTING_INPUT, LIFTING_TARGET,
+                                   PART_DEPTH_STATES, ROOT_2D,
                                    TARGET_WEIGHT)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
 from pose3d_toolbox.structures import PoseDataSample
@@ -36,15 +37,17 @@ SAMPLE_META_KEYS = ('img_path', 'subject', 'action', 'camera_id', 'camera',
                     'frame', 'sample_idx', 'skeleton', 'root_index')
 #: lifters: decoding an absolute pose needs the input root (AbsPoseCodec).
 LIFTING_META_KEYS = SAMPLE_META_KEYS + (ROOT_2D, )
-#: image models: decoding maps heatmap pixels back through the crop.
+#: image models: decoding maps heatmap pixels back through the crop (and,
+#: for 3D under the Protocol #1 convention, reads the ground-truth root
+#: depth).
 TOPDOWN_META_KEYS = SAMPLE_META_KEYS + ('crop_matrix', 'bbox_center',
                                         'bbox_scale', 'flipped',
-                                        'input_size')
-#: targets of the heatmap codecs (HEMlets' too) and the labels of mixed
-#: 2D/3D data; a sample's missing keys are skipped.
-TOPDOWN_DATA_KEYS = (HEATMAPS, KEYPOINTS_2D_TARGET, TARGET_WEIGHT,
-                     HEMLETS_TRIPLETS, HEMLETS_WEIGHT, PART_DEPTH_STATES,
-                     'keypoints_valid', 'has_3d')
+                                        'input_size', GT_ROOT_DEPTH)
+#: targets of the heatmap, integral 3D and HEMlets codecs and the labels of
+#: mixed 2D/3D data; a sample's missing keys are skipped.
+TOPDOWN_DATA_KEYS = (HEATMAPS, KEYPOINTS_2D_TARGET, KEYPOINTS_3D_TARGET,
+                     TARGET_WEIGHT, HEMLETS_TRIPLETS, HEMLETS_WEIGHT,
+                     PART_DEPTH_STATES, 'keypoints_valid', 'has_3d')
 
 #: What :class:`PackPoseInputs` packs for each kind of model: ``preset`` ->
 #: ``(input_key, data_keys, meta_keys)``.

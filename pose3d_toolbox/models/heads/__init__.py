@@ -1,12 +1,14 @@
 from .abs_pose_head import AbsPoseHead
 from .anatomy3d_head import Anatomy3DHead
 from .base_head import BaseHead, stack_field
-from .heatmap_head import HeatmapHead, IntegralHeatmapHead, deconv_layers
+from .heatmap_head import (HeatmapHead, IntegralHeatmapHead, deconv_layers,
+                           init_deconv_head)
 from .hemlets_head import (HEMletsNet, HEMletsOutput,
                            flip_hemlets_output)
+from .integral_volumetric_head import IntegralVolumetricHead
 from .regression_head import RegressionHead3D
 
 __all__ = ['BaseHead', 'stack_field', 'Anatomy3DHead', 'AbsPoseHead',
            'RegressionHead3D', 'HeatmapHead', 'IntegralHeatmapHead',
-           'deconv_layers', 'HEMletsNet', 'HEMletsOutput',
-           'flip_hemlets_output']
+           'deconv_layers', 'init_deconv_head', 'IntegralVolumetricHead',
+           'HEMletsNet', 'HEMletsOutput', 'flip_hemlets_output']

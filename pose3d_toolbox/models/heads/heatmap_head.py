@@ -42,6 +42,20 @@ def deconv_layers(in_channels: int, channels: Sequence[int] = (256, 256, 256),
     return nn.Sequential(*layers)
 
 
+def init_deconv_head(module: nn.Module) -> None:
+    """The published initialisation of the deconvolution heads
+    (SimpleBaseline, Integral Regression, HEMlets): conv and deconv weights
+    N(0, 0.001), biases 0, BatchNorm weight 1 and bias 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d)):
+            nn.init.normal_(m.weight, std=0.001)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
 @MODELS.register_module()
 class HeatmapHead(BaseHead):
     """Deconvolutions + 1x1 convolution to ``J`` heatmaps.
@@ -76,15 +90,8 @@ class HeatmapHead(BaseHead):
 
     def init_weights(self):
         super().init_weights()
-        if self.init_cfg is None:  # SimpleBaseline: N(0, 0.001), BN (1, 0)
-            for m in self.modules():
-                if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d)):
-                    nn.init.normal_(m.weight, std=0.001)
-                    if m.bias is not None:
-                        nn.init.zeros_(m.bias)
-                elif isinstance(m, nn.BatchNorm2d):
-                    nn.init.ones_(m.weight)
-                    nn.init.zeros_(m.bias)
+        if self.init_cfg is None:
+            init_deconv_head(self)
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
         if isinstance(feats, (list, tuple)):

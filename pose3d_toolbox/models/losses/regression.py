@@ -96,3 +96,39 @@ class AbsPoseLoss(nn.Module):
         others[r] = False
         pose = ((pred - target).abs().sum(-1) * weight)[:, others].sum(1)
         return (depth + self.pose_weight * pose).mean()
+
+
+@MODELS.register_module()
+class IntegralL1Loss3D(nn.Module):
+    """L1 on integral 3D coordinates of mixed 2D / 3D batches (Sun et al.
+    2018; HEMlets Eq. 6, ``L_3D = lambda * ||J_z - J_z*||_1 + ||J_xy -
+    J_xy*||_1`` with ``lambda = 0`` for 2D-only samples)::
+
+        L = loss_weight * sum_nj w_nj (|dx| + |dy| + lambda_n |dz|)
+                        / sum_nj w_nj
+
+    a sum over the coordinates and a mean over the labelled joints (Eq. 6
+    sums over the joints: a constant factor), so a 2D-only sample's joints
+    count with their x and y only (the denominator does not depend on
+    ``lambda``).
+
+    ``forward(pred, target, weight, weight_3d)``: ``pred``, ``target``
+    ``(N, J, 3)`` normalised coordinates; ``weight`` ``(N, J)`` labelled
+    joints (None: all); ``weight_3d`` ``(N,)`` the ``lambda_n`` of each
+    sample (:func:`~pose3d_toolbox.models.utils.weight_3d`; None: all 3D).
+    """
+
+    def __init__(self, loss_weight: float = 1.0):
+        super().__init__()
+        self.loss_weight = loss_weight
+
+    def forward(self, pred, target, weight=None, weight_3d=None):
+        diff = (pred - target).abs()
+        if weight is None:
+            weight = pred.new_ones(pred.shape[:2])
+        per_joint = diff[..., :2].sum(-1)
+        if weight_3d is None:
+            per_joint = per_joint + diff[..., 2]
+        else:
+            per_joint = per_joint + weight_3d[:, None] * diff[..., 2]
+        return self.loss_weight * _weighted_mean(per_joint, weight)
