@@ -18,21 +18,21 @@ aligned pose collapses onto the ground-truth centroid, which is the
 least-squares optimum over all scales ``s >= 0`` and is finite.
 
 How the rotation is computed -- Horn's unit-quaternion form of the same
-problem (J. Opt. Soc. Am. A 4(4), 1987, sections 4-5): the best proper
+problem (J. Opt. Soc. Am. A 4(4), 1987): the best proper
 rotation is the quaternion ``q`` of the largest eigenvalue ``lambda`` of the
 symmetric, traceless ``4 x 4`` matrix ``N(H)``, and ``lambda = max_Q
 trace(Q^T H) = sigma_1 + sigma_2 + d sigma_3``: Umeyama's rotation with the
 reflection excluded, and the numerator of his scale. Both steps are closed
-form, a few dozen numpy operations over all poses of a chunk at once
-(several times faster than a batched LAPACK SVD of ``(n, 3, 3)``):
+form, about a hundred elementwise numpy operations over all poses of a chunk
+at once (several times faster than a batched LAPACK SVD of ``(n, 3, 3)``):
 
 1. ``lambda`` is the largest root of ``det(N - l I) = l^4 + c2 l^2 + c1 l +
    c0``, ``c2 = -2 ||H||_F^2``, ``c1 = -8 det H``, ``c0 = ||H||_F^4 - 4
    ||cof H||_F^2`` (the roots are ``tau_1 + tau_2 + tau_3`` and its three
    sign-flipped partners, ``tau`` the signed singular values), found by
-   Newton's method from ``sqrt(3) ||H||_F >= sigma_1 + sigma_2 + sigma_3``,
-   above every root, where it decreases monotonically (Theobald's "QCP",
-   Acta Cryst. A 61, 2005);
+   Newton's method from ``sqrt(||H||_F^2 + 2 sqrt(3) ||cof H||_F) >=
+   sigma_1 + sigma_2 + sigma_3``, above every root, where it decreases
+   monotonically (Theobald's "QCP", Acta Cryst. A 61, 2005);
 2. ``-adj(N - lambda I) = mu q q^T`` with ``mu > 0`` the product of the gaps
    to the other three eigenvalues, so ``q q^T`` -- all the rotation matrix
    needs, its entries being quadratic in ``q`` -- is that adjugate over its
@@ -69,6 +69,7 @@ _MIN_GAP = 1e-2
 # after that leaves only rounding (quadratic convergence).
 _NEWTON_RTOL = 1e-12
 _NEWTON_MAX_ITER = 60
+
 
 def _det3(m: np.ndarray) -> np.ndarray:
     """Determinants of ``(n, 3, 3)`` matrices (closed form, vectorised)."""
@@ -145,7 +146,7 @@ def _closed_form_rotation(h):
             converged = True
             break
 
-    # A = N(H) - lambda I (Horn's eq. 30 with S_ab = H[a, b]).
+    # A = N(H) - lambda I (Horn's matrix with S_ab = H[a, b]).
     a00 = sxx + syy + szz - lam
     a11 = sxx - syy - szz - lam
     a22 = syy - sxx - szz - lam
@@ -177,7 +178,8 @@ def _closed_form_rotation(h):
     zz = a12 * s1 - a02 * s3 - a22 * s0
     mu = ww + xx + yy + zz  # mu |q|^2, |q| = 1
     inv, two_inv = 1.0 / mu, 2.0 / mu
-    # Row-vector Q = R(q)^T, R(q) Horn's eq. 37 (column vectors).
+    # Row-vector Q = R(q)^T, R(q) the quaternion's rotation matrix
+    # (column vectors).
     rot = np.empty((n, 3, 3))
     rot[:, 0, 0] = (ww + xx - yy - zz) * inv
     rot[:, 0, 1] = (xy + wz) * two_inv
