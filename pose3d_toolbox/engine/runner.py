@@ -19,6 +19,7 @@ from pose3d_toolbox.registry import LOOPS, RUNNERS
 from pose3d_toolbox.utils.atomic import commit_tmp_file
 from .checkpoint import (find_latest_checkpoint, is_complete_checkpoint,
                          load_weights)
+from .threads import choose_num_threads, choose_num_workers, machine_state
 from .train_state import worker_init_fn
 
 
@@ -77,6 +78,11 @@ class Pose3dRunner(Runner):
       without a GPU, ``env_cfg.dist_cfg.backend`` becomes ``'gloo'`` (the
       configs' ``'nccl'`` is never used on CPU) and mmengine's "GPU number"
       becomes the device and the number of processes.
+    - Torch threads and loader workers fit the free cores
+      (``env_cfg.num_threads`` / ``env_cfg.loader_workers``, ``'auto'`` in
+      the shipped configs; rule and measurements in
+      :mod:`pose3d_toolbox.engine.threads`), logged at start as ``torch
+      threads: N (reason)``.
     """
 
     def setup_env(self, env_cfg):
@@ -90,6 +96,42 @@ class Pose3dRunner(Runner):
                 init_cpu_process_group(self.launcher,
                                        dist_cfg.get('timeout'))
         super().setup_env(env_cfg)
+        self._setup_threads(env_cfg)
+
+    def _setup_threads(self, env_cfg):
+        """Size the loaders' workers and torch's threads to the free cores
+        (:mod:`pose3d_toolbox.engine.threads`); the choices are logged by
+        :meth:`_log_env`."""
+        state = machine_state()
+        self._thread_log = []
+        machine = dict(cpu_count=state['cpu_count'], load=state['load'],
+                       local_world_size=state['local_world_size'])
+        reserved = 0
+        for name in ('train', 'val', 'test'):
+            attr = f'_{name}_dataloader'
+            loader = getattr(self, attr, None)
+            if not isinstance(loader, dict) or 'num_workers' not in loader:
+                continue
+            workers, why = choose_num_workers(
+                env_cfg.get('loader_workers'), loader['num_workers'],
+                **machine)
+            if name == 'train':
+                reserved = workers
+            if workers != loader['num_workers']:
+                loader = copy.copy(loader)  # the config keeps its value
+                loader['num_workers'] = workers
+                if workers == 0:
+                    loader['persistent_workers'] = False
+                setattr(self, attr, loader)
+            self._thread_log.append(
+                f'{name} loader workers: {workers} ({why})')
+        threads, why = choose_num_threads(
+            env_cfg.get('num_threads'), omp_env=state['omp_env'],
+            reserved=reserved, **machine)
+        if threads is not None:
+            torch.set_num_threads(threads)
+        self._thread_log.insert(
+            0, f'torch threads: {torch.get_num_threads()} ({why})')
 
     def _log_env(self, env_cfg):
         """mmengine's environment log, with the device, the number of
@@ -111,6 +153,8 @@ class Pose3dRunner(Runner):
             f'    {k}: {v}' for k, v in runtime_env.items()]
         dash_line = '-' * 60
         self.logger.info('\n'.join(['', dash_line, *lines, dash_line, '']))
+        for line in getattr(self, '_thread_log', []):
+            self.logger.info(line)
         if self.cfg._cfg_dict:
             self.logger.info(f'Config:\n{self.cfg.pretty_text}')
 
