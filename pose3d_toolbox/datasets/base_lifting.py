@@ -584,16 +584,17 @@ class BaseLiftingDataset(BaseDataset):
         steps = self.pipeline.transforms
         drawing = [t for t in steps if callable(getattr(t, 'draw', None))]
         draws = {id(t): [] for t in drawing}
-        frames = []
-        for i, idx in enumerate(batch['sample_idx'].tolist()):
-            if seeds is not None:
-                np.random.seed(int(seeds[i]))
+        if drawing or self.num_random_frames:  # else nothing to draw
+            frames = []
+            for i, idx in enumerate(batch['sample_idx'].tolist()):
+                if seeds is not None:
+                    np.random.seed(int(seeds[i]))
+                if self.num_random_frames:
+                    frames.append(self.get_random_frames(idx))
+                for step in drawing:
+                    draws[id(step)].append(step.draw(batch, i))
             if self.num_random_frames:
-                frames.append(self.get_random_frames(idx))
-            for step in drawing:
-                draws[id(step)].append(step.draw(batch, i))
-        if self.num_random_frames:
-            self.add_random_frames(batch, np.stack(frames))
+                self.add_random_frames(batch, np.stack(frames))
         for step in steps:
             batch = step.transform_batch(batch, draws.get(id(step)))
         if not isinstance(batch, list) or len(batch) != n:

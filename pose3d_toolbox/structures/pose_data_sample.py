@@ -51,9 +51,10 @@ def make_data_sample(metainfo: dict, data: dict) -> PoseDataSample:
     read-only data (a video's camera, names, indices), so the sample keeps
     references; write new values instead of changing shared ones in place.
     """
-    sample = PoseDataSample()
-    sample._metainfo_fields.update(metainfo)
-    sample._data_fields.update(data)
-    vars(sample).update(metainfo)
-    vars(sample).update(data)
+    sample = PoseDataSample.__new__(PoseDataSample)
+    fields = vars(sample)
+    fields.update(metainfo)
+    fields.update(data)
+    fields['_metainfo_fields'] = set(metainfo)
+    fields['_data_fields'] = set(data)
     return sample

@@ -110,8 +110,7 @@ def stack_cameras(cameras, keys=('f', 'c', 'k', 'p', 'w', 'h')) -> dict:
             raise ValueError(f'stack_cameras: {missing} of {len(values)} '
                              f'cameras have no {key!r}; give every camera '
                              'of the batch the same keys')
-        arr = np.array([np.asarray(v, np.float64).reshape(-1)
-                        for v in values])
+        arr = np.array(values, np.float64).reshape(len(values), -1)
         out[key] = arr[:, 0] if key in ('w', 'h') else arr
     return out
 

@@ -135,13 +135,15 @@ class PackPoseInputs(BaseTransform):
                         for key in self.data_keys if key in batch})
         shared = {k: batch[k] for k in ('skeleton', 'root_index')
                   if k in self.meta_keys and k in batch}
-        per_sample = {k: (batch[k].tolist() if isinstance(
-            batch[k], np.ndarray) and batch[k].ndim == 1 else batch[k])
-            for k in self.meta_keys if k in batch and k not in shared}
+        meta_keys = [k for k in self.meta_keys
+                     if k in batch and k not in shared]
+        meta_rows = zip(*(batch[k].tolist() if isinstance(
+            batch[k], np.ndarray) and batch[k].ndim == 1 else batch[k]
+            for k in meta_keys))
+        data_rows = zip(*(list(v) for v in columns.values()))
         out = []
-        for i in range(len(inputs)):
-            meta = {k: v[i] for k, v in per_sample.items()}
-            meta.update(shared)
-            out.append(dict(inputs=inputs[i], data_samples=make_data_sample(
-                meta, {k: v[i] for k, v in columns.items()})))
+        for x, meta, data in zip(inputs.unbind(0), meta_rows, data_rows):
+            meta = dict(zip(meta_keys, meta), **shared)
+            out.append(dict(inputs=x, data_samples=make_data_sample(
+                meta, dict(zip(columns, data)))))
         return out
