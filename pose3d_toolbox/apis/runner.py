@@ -303,8 +303,10 @@ class _RunRecorder(Hook):
 
     def __init__(self):
         self.predictions, self.train_seconds, self._start = [], None, None
+        self.train_samples = None
 
     def before_train(self, runner) -> None:
+        self.train_samples = len(runner.train_dataloader.dataset)
         self._start = time.perf_counter()
 
     def after_train(self, runner) -> None:
@@ -326,8 +328,9 @@ def train_and_test(cfg: Config) -> dict:
     Returns:
         dict with ``metrics`` (the test evaluator's), ``predictions`` (the
         test data samples with their ``pred_*`` fields), ``train_seconds``
-        (``before_train`` to ``after_train``), ``params`` (the model's
-        parameter count) and ``model`` (the trained model, unwrapped).
+        (``before_train`` to ``after_train``), ``train_samples`` (the
+        training set's size), ``params`` (the model's parameter count) and
+        ``model`` (the trained model, unwrapped).
     """
     runner = build_runner(cfg)
     recorder = _RunRecorder()
@@ -338,5 +341,6 @@ def train_and_test(cfg: Config) -> dict:
         model = model.module
     return dict(metrics=metrics, predictions=recorder.predictions,
                 train_seconds=recorder.train_seconds,
+                train_samples=recorder.train_samples,
                 params=sum(p.numel() for p in model.parameters()),
                 model=model)
