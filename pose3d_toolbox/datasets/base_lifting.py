@@ -356,10 +356,9 @@ class BaseLiftingDataset(BaseDataset):
         vis = [v['keypoints_2d_score'] if v['keypoints_2d_score'] is not None
                else v['visibility'] if v['visibility'] is not None
                else np.ones((v['num_frames'], J), np.float32) for v in videos]
-        for key, parts in (('keypoints_2d', [v['keypoints_2d'] for v in videos]),
-                           ('keypoints_3d', [v['keypoints_3d'] for v in videos]),
-                           ('visibility', vis)):
-            flat[key] = _readonly(np.concatenate(parts))
+        for key in ('keypoints_2d', 'keypoints_3d'):
+            flat[key] = _readonly(np.concatenate([v[key] for v in videos]))
+        flat['visibility'] = _readonly(np.concatenate(vis))
         for video, start, T in zip(videos, flat['start'], lengths):
             for key in ('keypoints_2d', 'keypoints_3d'):
                 video[key] = flat[key][start:start + T]
@@ -554,8 +553,9 @@ class BaseLiftingDataset(BaseDataset):
         step has a batch form (``transform_batch``). Otherwise batches are
         made sample by sample, as before (plugins' per-sample transforms
         keep working)."""
-        return (self.batched
-                and type(self).get_data_info is BaseLiftingDataset.get_data_info
+        own_info = type(self).get_data_info is \
+            BaseLiftingDataset.get_data_info
+        return (self.batched and own_info
                 and all(callable(getattr(t, 'transform_batch', None))
                         for t in self.pipeline.transforms))
 

@@ -27,8 +27,8 @@ subjects are cut to ``--train-subjects`` so the data load stays short).
 Example::
 
     python tools/analysis/benchmark_train_throughput.py --iters 20
-    python tools/analysis/benchmark_train_throughput.py --rows SimpleBaseline \\
-        --threads 1 --iters 5 --eval-samples 2048
+    python tools/analysis/benchmark_train_throughput.py \\
+        --rows SimpleBaseline --threads 1 --iters 5 --eval-samples 2048
 """
 import argparse
 import os.path as osp

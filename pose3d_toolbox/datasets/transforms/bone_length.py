@@ -45,28 +45,17 @@ class RandomBoneLengthAugmentation(BaseTransform):
         self.scale = float(scale)
 
     def transform(self, results: Dict) -> Dict:
+        """One sample: :meth:`transform_batch` on a batch of one."""
         if 'random_keypoints_3d' not in results:
             raise KeyError('RandomBoneLengthAugmentation needs the random '
                            'frames of the sample: set num_random_frames > 0 '
                            'in the dataset config')
-        kp3d = np.asarray(results['random_keypoints_3d'], dtype=np.float64)
-        skeleton = self.codec.skeleton
-        root = self.codec.root_index
-        directions, lengths = joints_to_bones(kp3d, skeleton)
-        new = lengths.mean(0) * np.random.uniform(
-            1 - self.scale, 1 + self.scale, lengths.shape[-1])
-        joints = bones_to_joints(directions, new, skeleton) + \
-            kp3d[:, root:root + 1]
-        cam = results['camera']
-        kp2d = camera_to_pixel(joints, cam['f'], cam['c'], cam.get('k'),
-                               cam.get('p'))
-        results[AUG_LENGTH_INPUT] = self.codec.normalize_input(
-            kp2d.astype(np.float32), cam)
-        results[AUG_BONE_LENGTHS] = (new / self.codec.target_scale).astype(
-            np.float32)
-        results[AUG_LENGTH_TARGET] = (
-            (joints - joints[:, root:root + 1]) /
-            self.codec.target_scale).astype(np.float32)
+        one = self.transform_batch(
+            {'random_keypoints_3d': np.asarray(
+                results['random_keypoints_3d'])[None],
+             'camera': [results['camera']]}, [self.draw(results, 0)])
+        for key in (AUG_LENGTH_INPUT, AUG_BONE_LENGTHS, AUG_LENGTH_TARGET):
+            results[key] = one[key][0]
         return results
 
     def draw(self, batch: Dict, i: int) -> np.ndarray:
