@@ -5,7 +5,11 @@ sequence each) held as a few whole-video numpy arrays, plus an index table of
 ``(video, frame)`` *targets*. A sample is the window of ``seq_len`` frames
 around one target, gathered by indexing the video arrays (clipped indices pad
 the edges by repeating the first / last frame); no video is ever copied per
-sample.
+sample. The frames of all videos sit in one array per key, so a whole batch
+is one index (:meth:`BaseLiftingDataset.gather_batch`), and with
+``batched=True`` a ``DataLoader`` batch goes through the pipeline's batch
+forms at once (:meth:`BaseLiftingDataset.get_batch`, the *batch path*),
+giving the samples that indexing one by one gives.
 
 A dataset subclasses :class:`BaseLiftingDataset` and implements one method,
 :meth:`BaseLiftingDataset.load_videos`, returning a list of video dicts:

@@ -8,7 +8,9 @@ the random generators and the data order.
   (transforms using ``np.random``, a lifting dataset's random frames) from
   a seed that is a function of ``(seed, epoch, index)`` alone, so a sample
   is augmented the same way whichever worker process loads it, in a run
-  resumed mid-epoch, and in a run with another number of processes.
+  resumed mid-epoch, and in a run with another number of processes; a
+  lifting dataset's batch path (``__getitems__``) draws from the same
+  per-sample seeds (:func:`sample_seeds`), so it makes the same samples.
 - :class:`ResumableSampler` wraps the configured sampler: it tells the
   dataset the epoch of each index and can start an epoch part-way, so a
   resumed run continues at the next batch instead of replaying the epoch.
@@ -80,7 +82,8 @@ def sample_seeds(seed, epoch, indices) -> np.ndarray:
     """:func:`sample_seed` of many samples at once: numpy's
     ``SeedSequence([seed, epoch, index]).generate_state(1)`` evaluated on
     arrays (its hash mixes uint32 words; the same words give the same
-    seeds, ``tests/test_engine`` checks it against ``SeedSequence``).
+    seeds; ``tests/test_datasets/test_batch_path.py`` checks it against
+    ``SeedSequence``).
 
     ``seed``, ``epoch`` and ``indices`` broadcast against each other; each
     must lie in ``[0, 2**32)`` (the seed is taken modulo ``2**32``, as
