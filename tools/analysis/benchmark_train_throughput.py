@@ -190,8 +190,16 @@ def measure(name, path, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    results = {name: {path: measure(name, path, args) for path in PATHS}
-               for name in args.rows}
+    results = {}
+    for name in args.rows:
+        for path in PATHS:
+            out = results.setdefault(name, {})[path] = measure(name, path,
+                                                               args)
+            print(f'{name}, {path} path: ' + ', '.join(
+                f'{t} thread(s) {out[t]["samples_s"]:.0f} samples/s'
+                for t in args.threads) + (
+                f', test set {out["eval_s"]:.1f} s' if 'eval_s' in out
+                else ''), flush=True)
     print_tables(args, results)
     return results
 
