@@ -22,11 +22,16 @@ def normalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
         return keypoints_2d / w * 2 - np.array([1, h / w],
                                                keypoints_2d.dtype)
     w, h = np.asarray(w, np.float64), np.asarray(h, np.float64)
-    dtype = keypoints_2d.dtype
-    shape = (len(w), ) + (1, ) * (keypoints_2d.ndim - 2)
-    offset = np.stack([np.ones_like(w), h / w], -1).astype(dtype)
-    return (keypoints_2d / w.astype(dtype).reshape(shape + (1, )) * 2 -
-            offset.reshape(shape + (2, )))
+    dtype, n = keypoints_2d.dtype, len(w)
+    offset = (h / w).astype(dtype)
+    # on (N, -1) rows: numpy loops fast over long rows, slowly over a
+    # broadcast last axis of 2 (the same float operations either way)
+    out = keypoints_2d.reshape(n, -1) / w.astype(dtype)[:, None]
+    out *= 2
+    xy = out.reshape(n, -1, 2)
+    xy[..., 0] -= 1
+    xy[..., 1] -= offset[:, None]
+    return out.reshape(keypoints_2d.shape)
 
 
 def denormalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:

@@ -506,9 +506,9 @@ class BaseLiftingDataset(BaseDataset):
                 path = osp.join(prefix, path)
             img_paths.append(path)
         return dict(
-            keypoints_2d=self._flat['keypoints_2d'][rows],
-            keypoints_3d=self._flat['keypoints_3d'][rows],
-            visibility=self._flat['visibility'][rows],
+            keypoints_2d=np.take(self._flat['keypoints_2d'], rows, axis=0),
+            keypoints_3d=np.take(self._flat['keypoints_3d'], rows, axis=0),
+            visibility=np.take(self._flat['visibility'], rows, axis=0),
             target_index=self.target_index,
             camera=[video['camera'] for video in videos],
             img_path=img_paths,
@@ -524,11 +524,12 @@ class BaseLiftingDataset(BaseDataset):
         """Add :data:`RANDOM_FRAME_KEYS` for ``(N, l)`` frame indices of
         each sample's own video to a :meth:`gather_batch` dict."""
         vi = self._targets[batch['sample_idx'], 0]
-        rows = self._flat['start'][vi][:, None] + frames
+        flat = self._flat
+        rows = flat['start'][vi][:, None] + frames
         batch.update(
-            random_keypoints_2d=self._flat['keypoints_2d'][rows],
-            random_keypoints_3d=self._flat['keypoints_3d'][rows],
-            random_visibility=self._flat['visibility'][rows],
+            random_keypoints_2d=np.take(flat['keypoints_2d'], rows, axis=0),
+            random_keypoints_3d=np.take(flat['keypoints_3d'], rows, axis=0),
+            random_visibility=np.take(flat['visibility'], rows, axis=0),
             random_frames=frames)
         return batch
 
