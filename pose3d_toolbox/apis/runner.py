@@ -8,10 +8,12 @@ import inspect
 import os
 import os.path as osp
 import re
+import time
 from typing import Optional
 
 import torch.distributed as dist
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
@@ -328,3 +330,54 @@ def run_runner(cfg: Config, mode: str):
         gc.collect()
         dist.destroy_process_group()
     return result
+
+
+class _RunRecorder(Hook):
+    """Times training (``before_train`` .. ``after_train``: data loading
+    excluded) and keeps the test loop's predictions."""
+
+    priority = 'VERY_LOW'
+
+    def __init__(self):
+        self.predictions, self.train_seconds, self._start = [], None, None
+        self.train_samples = None
+
+    def before_train(self, runner) -> None:
+        self.train_samples = len(runner.train_dataloader.dataset)
+        self._start = time.perf_counter()
+
+    def after_train(self, runner) -> None:
+        self.train_seconds = time.perf_counter() - self._start
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None) -> None:
+        self.predictions.extend(outputs)
+
+
+def train_and_test(cfg: Config) -> dict:
+    """Train a config's model as ``tools/train.py`` does, then test the
+    trained model as ``tools/test.py`` does, in this process.
+
+    What the benchmarks tabulate: every row is a config (plus overrides)
+    run through the Runner, so ``tools/train.py CONFIG --cfg-options ...``
+    reproduces it.
+
+    Returns:
+        dict with ``metrics`` (the test evaluator's), ``predictions`` (the
+        test data samples with their ``pred_*`` fields), ``train_seconds``
+        (``before_train`` to ``after_train``), ``train_samples`` (the
+        training set's size), ``params`` (the model's parameter count) and
+        ``model`` (the trained model, unwrapped).
+    """
+    runner = build_runner(cfg)
+    recorder = _RunRecorder()
+    runner.register_hook(recorder)
+    model = runner.train()
+    metrics = runner.test()
+    if is_model_wrapper(model):
+        model = model.module
+    return dict(metrics=metrics, predictions=recorder.predictions,
+                train_seconds=recorder.train_seconds,
+                train_samples=recorder.train_samples,
+                params=sum(p.numel() for p in model.parameters()),
+                model=model)

@@ -6,6 +6,7 @@ import numpy as np
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
 from pose3d_toolbox.skeletons import Skeleton
+from pose3d_toolbox.utils.camera import stack_cameras
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 
@@ -111,6 +112,37 @@ class AbsPoseCodec(BaseKeypointCodec):
             LIFTING_TARGET: target.astype(np.float32),
             TARGET_WEIGHT: np.ones(self.num_keypoints, np.float32),
             ROOT_2D: centred[sample['target_index'], self.root_index],
+        }
+
+    def encode_batch(self, batch: Dict) -> Dict[str, np.ndarray]:
+        """:meth:`encode` of a whole lifting batch in one pass (the same
+        arithmetic per sample)."""
+        kp2d, kp3d = self._read_keypoints(batch)
+        cams = batch['camera']
+        t = batch['target_index']
+        centred = kp2d - stack_cameras(cams, ('c', ))['c'].astype(
+            np.float32)[:, None, None, :]
+        pose = kp3d[:, t]
+        root = pose[:, self.root_index]
+        if (root[:, 2] <= 0).any():
+            raise ValueError(
+                f'AbsPoseCodec: the root depth is '
+                f'{root[root[:, 2] <= 0][0, 2]:.3f} m; keypoints_3d must be '
+                'absolute camera coordinates (z > 0)')
+        target = pose - root[:, None]
+        scale = [self._depth_scale(cam) for cam in cams]
+        if all(isinstance(s, np.float64) for s in scale):
+            depth = root[:, 2] * np.array(scale) - self.depth_offset
+        else:  # python 1.0: float32 arithmetic, as encode does it
+            depth = [z * s - self.depth_offset
+                     for z, s in zip(root[:, 2], scale)]
+        target[:, self.root_index] = 0
+        target[:, self.root_index, 2] = depth
+        return {
+            LIFTING_INPUT: centred,
+            LIFTING_TARGET: target.astype(np.float32),
+            TARGET_WEIGHT: np.ones(target.shape[:-1], np.float32),
+            ROOT_2D: centred[:, t, self.root_index],
         }
 
     def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:

@@ -16,6 +16,17 @@ LIFTING_INPUT = 'lifting_input'
 LIFTING_TARGET = 'lifting_target'
 TARGET_WEIGHT = 'target_weight'
 
+#: keys of a lifting batch that hold one value for the whole batch; every
+#: other key holds one item per sample along its first axis (or list).
+BATCH_SHARED_KEYS = ('target_index', 'skeleton', 'root_index')
+
+
+def batch_item(batch: Dict, i: int) -> Dict:
+    """Sample ``i`` of a lifting batch (see
+    ``BaseLiftingDataset.gather_batch``) as a per-sample dict."""
+    return {k: v if k in BATCH_SHARED_KEYS else v[i]
+            for k, v in batch.items()}
+
 
 class BaseKeypointCodec(metaclass=ABCMeta):
     """Encode dataset samples into network inputs/targets and decode back.
@@ -73,16 +84,27 @@ class BaseKeypointCodec(metaclass=ABCMeta):
         return kp2d, kp3d
 
     def _root_relative_target(self, kp3d: np.ndarray, target_index: int):
-        """The target frame's root-relative pose ``(J, 3)`` and its weight
-        ``(J,)``: ones, zero at the root (always zero there)."""
-        target = kp3d[target_index]
-        weight = np.ones(self.num_keypoints, dtype=np.float32)
-        weight[self.root_index] = 0
-        return target - target[self.root_index], weight
+        """The target frame's root-relative pose ``(..., J, 3)`` and its
+        weight ``(..., J)``: ones, zero at the root (always zero there), of
+        a sample's ``(S, J, 3)`` or a batch's ``(N, S, J, 3)`` frames."""
+        target = kp3d[..., target_index, :, :]
+        weight = np.ones(target.shape[:-1], dtype=np.float32)
+        weight[..., self.root_index] = 0
+        root = self.root_index
+        return target - target[..., root:root + 1, :], weight
 
     @abstractmethod
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
         """Return the encoded fields to add to ``sample``."""
+
+    def encode_batch(self, batch: Dict) -> Dict[str, np.ndarray]:
+        """:meth:`encode` of every sample of a lifting batch, each field
+        stacked along a new first axis. This default encodes the samples
+        one by one; codecs override it with one vectorised pass giving the
+        same values (``tests/test_datasets/test_batch_path.py``)."""
+        n = len(batch['keypoints_2d'])
+        outs = [self.encode(batch_item(batch, i)) for i in range(n)]
+        return {k: np.stack([o[k] for o in outs]) for k in outs[0]}
 
     @abstractmethod
     def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:

@@ -180,27 +180,42 @@ class BoneCodec(PoseLiftingCodec):
 
     def encode(self, sample: Dict) -> Dict[str, np.ndarray]:
         out = super().encode(sample)
+        out.update(self._bone_fields(sample, normalize=lambda kp: (
+            self.normalize_input(kp, sample['camera']))))
+        return out
+
+    def encode_batch(self, batch: Dict) -> Dict[str, np.ndarray]:
+        """:meth:`encode` of a whole lifting batch in one pass."""
+        out = super().encode_batch(batch)
+        out.update(self._bone_fields(batch, normalize=lambda kp: (
+            self.normalize_input_batch(kp, batch['camera']))))
+        return out
+
+    def _bone_fields(self, sample: Dict, normalize) -> Dict[str, np.ndarray]:
+        """The bone codec's own fields of a sample (``(S, J, 3)`` frames)
+        or a batch (``(N, S, J, 3)``); ``normalize`` maps the random
+        frames' pixels to the network input."""
         J = self.num_keypoints
         t = sample['target_index']
         kp3d = np.asarray(sample['keypoints_3d'], dtype=np.float32)
-        directions, lengths = joints_to_bones(kp3d[t], self.skeleton)
+        directions, lengths = joints_to_bones(kp3d[..., t, :, :],
+                                              self.skeleton)
         vis = sample.get('visibility')
-        vis = (np.ones(kp3d.shape[:2], np.float32) if vis is None else
+        vis = (np.ones(kp3d.shape[:-1], np.float32) if vis is None else
                np.asarray(vis, dtype=np.float32))
         rand2d = sample.get('random_keypoints_2d')
         rand3d = sample.get('random_keypoints_3d')
         if rand2d is None or rand3d is None:
-            rand2d = np.zeros((0, J, 2), np.float32)
-            rand3d = np.zeros((0, J, 3), np.float32)
+            rand2d = np.zeros(kp3d.shape[:-3] + (0, J, 2), np.float32)
+            rand3d = np.zeros(kp3d.shape[:-3] + (0, J, 3), np.float32)
         rand3d = np.asarray(rand3d, dtype=np.float32)
         self._check(rand3d, 'random_keypoints_3d')
-        out.update({
+        root = self.root_index
+        return {
             LIFTING_VISIBILITY: vis,
             BONE_DIRECTIONS: directions.astype(np.float32),
             BONE_LENGTHS: (lengths / self.target_scale).astype(np.float32),
-            LENGTH_INPUT: self.normalize_input(rand2d, sample['camera']),
-            LENGTH_TARGET: ((rand3d - rand3d[:, self.root_index:
-                                             self.root_index + 1]) /
+            LENGTH_INPUT: normalize(rand2d),
+            LENGTH_TARGET: ((rand3d - rand3d[..., root:root + 1, :]) /
                             self.target_scale).astype(np.float32),
-        })
-        return out
+        }

@@ -98,6 +98,11 @@ class ElePoseCodec(BaseKeypointCodec):
             TARGET_WEIGHT: weight,
         }
 
+    def encode_batch(self, batch: Dict) -> Dict[str, np.ndarray]:
+        """:meth:`encode` of a whole lifting batch: every step broadcasts
+        over the leading batch axis."""
+        return self.encode(batch)
+
     def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:
         kp3d = np.asarray(outputs, dtype=np.float32).reshape(
             len(outputs), self.num_keypoints, 3) * self.metres_per_unit

@@ -5,6 +5,7 @@ import numpy as np
 
 from pose3d_toolbox.registry import KEYPOINT_CODECS
 from pose3d_toolbox.skeletons import Skeleton
+from pose3d_toolbox.utils.camera import stack_cameras
 from .base import (LIFTING_INPUT, LIFTING_TARGET, TARGET_WEIGHT,
                    BaseKeypointCodec)
 
@@ -13,8 +14,24 @@ def normalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
     """Pixels ``(..., 2)`` -> ``[-1, 1]`` along x, aspect kept (VideoPose3D).
 
     ``x_n = x / w * 2 - [1, h / w]``; :func:`denormalize_screen` inverts it.
+    ``w``, ``h``: one image size, or ``(N,)`` sizes, one per item of the
+    first axis (each item then as alone: the same arithmetic in the
+    keypoints' dtype).
     """
-    return keypoints_2d / w * 2 - np.array([1, h / w], keypoints_2d.dtype)
+    if np.ndim(w) == 0:
+        return keypoints_2d / w * 2 - np.array([1, h / w],
+                                               keypoints_2d.dtype)
+    w, h = np.asarray(w, np.float64), np.asarray(h, np.float64)
+    dtype, n = keypoints_2d.dtype, len(w)
+    offset = (h / w).astype(dtype)
+    # on (N, -1) rows: numpy loops fast over long rows, slowly over a
+    # broadcast last axis of 2 (the same float operations either way)
+    out = keypoints_2d.reshape(n, -1) / w.astype(dtype)[:, None]
+    out *= 2
+    xy = out.reshape(n, -1, 2)
+    xy[..., 0] -= 1
+    xy[..., 1] -= offset[:, None]
+    return out.reshape(keypoints_2d.shape)
 
 
 def denormalize_screen(keypoints_2d: np.ndarray, w, h) -> np.ndarray:
@@ -59,6 +76,26 @@ class PoseLiftingCodec(BaseKeypointCodec):
         return {
             LIFTING_INPUT: normalize_screen(kp2d, float(cam['w']),
                                             float(cam['h'])),
+            LIFTING_TARGET: target / self.target_scale,
+            TARGET_WEIGHT: weight,
+        }
+
+    def normalize_input_batch(self, keypoints_2d: np.ndarray,
+                              cameras: List[Dict]) -> np.ndarray:
+        """Pixels ``(N, ..., J, 2)`` of ``N`` samples, each seen by its
+        camera, -> network input, as :meth:`encode` normalises each."""
+        kp = np.asarray(keypoints_2d, dtype=np.float32)
+        self._check(kp, 'keypoints_2d')
+        size = stack_cameras(cameras, ('w', 'h'))
+        return normalize_screen(kp, size['w'], size['h'])
+
+    def encode_batch(self, batch: Dict) -> Dict[str, np.ndarray]:
+        """:meth:`encode` of a whole lifting batch in one pass."""
+        kp2d, kp3d = self._read_keypoints(batch)
+        target, weight = self._root_relative_target(kp3d,
+                                                    batch['target_index'])
+        return {
+            LIFTING_INPUT: self.normalize_input_batch(kp2d, batch['camera']),
             LIFTING_TARGET: target / self.target_scale,
             TARGET_WEIGHT: weight,
         }

@@ -5,7 +5,11 @@ sequence each) held as a few whole-video numpy arrays, plus an index table of
 ``(video, frame)`` *targets*. A sample is the window of ``seq_len`` frames
 around one target, gathered by indexing the video arrays (clipped indices pad
 the edges by repeating the first / last frame); no video is ever copied per
-sample.
+sample. The frames of all videos sit in one array per key, so a whole batch
+is one index (:meth:`BaseLiftingDataset.gather_batch`), and with
+``batched=True`` a ``DataLoader`` batch goes through the pipeline's batch
+forms at once (:meth:`BaseLiftingDataset.get_batch`, the *batch path*),
+giving the samples that indexing one by one gives.
 
 A dataset subclasses :class:`BaseLiftingDataset` and implements one method,
 :meth:`BaseLiftingDataset.load_videos`, returning a list of video dicts:
@@ -131,7 +135,8 @@ class BaseLiftingDataset(BaseDataset):
             ``test_mode`` the draw is a fixed function of
             ``(random_frames_seed, sample index)``, so evaluation is
             repeatable; in training it comes from numpy's global generator
-            (seeded per worker by mmengine) and changes every epoch.
+            (seeded per sample from ``(seed, epoch, index)`` by
+            ``SeededSampleDataset``) and changes every epoch.
         random_frames_seed: seed of the test-mode draws.
         subset_frac: keep this fraction of the targets, evenly spread over
             the whole dataset (deterministic), for quick runs.
@@ -140,6 +145,16 @@ class BaseLiftingDataset(BaseDataset):
         skeleton: the videos' skeleton, a name or a
             :class:`~pose3d_toolbox.skeletons.Skeleton`; ``J`` of every
             video must match it. Samples carry its name.
+        batched: make the batches of a ``DataLoader`` on the batch path
+            (:meth:`get_batch`, via ``__getitems__``): one vectorised
+            gather and each pipeline step's ``transform_batch`` on the
+            whole batch, the same samples as indexing one by one. The
+            shipped lifting configs set it; a pipeline step without a batch
+            form makes the dataset fall back to one sample at a time.
+            Loader workers do not pay on this path (a batch costs about a
+            millisecond; a worker would pickle every data sample back to
+            the main process), so the configs load in the main process
+            (``num_workers=0``).
         videos: list of video dicts used instead of :meth:`load_videos`
             (in-memory data, tests).
         ann_file, metainfo, data_root, data_prefix, indices, pipeline,
@@ -175,6 +190,7 @@ class BaseLiftingDataset(BaseDataset):
                  subset_frac: float = 1.0,
                  max_samples: Optional[int] = None,
                  skeleton: Union[str, Skeleton] = 'h36m',
+                 batched: bool = False,
                  videos: Optional[List[dict]] = None,
                  ann_file: str = '',
                  metainfo: Optional[dict] = None,
@@ -212,6 +228,7 @@ class BaseLiftingDataset(BaseDataset):
         self.subset_frac = float(subset_frac)
         self.max_samples = max_samples
         self.skeleton = get_skeleton(skeleton)
+        self.batched = bool(batched)
         self._given_videos = videos
         self.target_index = (self.seq_len - 1 if self.causal else
                              self.seq_len // 2)
@@ -250,6 +267,7 @@ class BaseLiftingDataset(BaseDataset):
             raise ValueError(f'{type(self).__name__}: no videos to load; '
                              'check the dataset options and files')
         self._videos = [self._check_video(v, i) for i, v in enumerate(videos)]
+        self._flat = self._flatten_videos()
         targets = self._build_targets()
         n = len(targets)
         if self.subset_frac < 1:
@@ -304,7 +322,10 @@ class BaseLiftingDataset(BaseDataset):
                                  f'expected {(T, J)}')
             check_finite(arr, name, key, row='frame')
             out[key] = _readonly(arr)
-        out['camera'] = validate_camera(video['camera'], source=name)
+        # shared by every sample of the video (data samples hold references)
+        out['camera'] = {
+            k: _readonly(v.copy()) if isinstance(v, np.ndarray) else v
+            for k, v in validate_camera(video['camera'], source=name).items()}
         paths = video.get('img_paths')
         if paths is not None:
             if len(paths) != T:
@@ -319,6 +340,33 @@ class BaseLiftingDataset(BaseDataset):
             out[key] = str(video.get(key, ''))
         out['num_frames'] = T
         return out
+
+    def _flatten_videos(self) -> dict:
+        """Concatenate every video's frames into one array per key, so a
+        batch of any samples is one fancy index (``video['keypoints_2d']``
+        and friends become read-only views of it, no second copy).
+
+        Returns ``keypoints_2d (F, J, 2)``, ``keypoints_3d (F, J, 3)``,
+        ``visibility (F, J)`` (per video its 2D scores, else its
+        visibility, else ones), ``start (V,)`` (first row of each video)
+        and ``num_frames (V,)``.
+        """
+        videos = self._videos
+        lengths = np.array([v['num_frames'] for v in videos], np.int64)
+        J = self.skeleton.num_joints
+        flat = dict(start=_readonly(np.concatenate(
+            [[0], np.cumsum(lengths)[:-1]]).astype(np.int64)),
+            num_frames=_readonly(lengths))
+        vis = [v['keypoints_2d_score'] if v['keypoints_2d_score'] is not None
+               else v['visibility'] if v['visibility'] is not None
+               else np.ones((v['num_frames'], J), np.float32) for v in videos]
+        for key in ('keypoints_2d', 'keypoints_3d'):
+            flat[key] = _readonly(np.concatenate([v[key] for v in videos]))
+        flat['visibility'] = _readonly(np.concatenate(vis))
+        for video, start, T in zip(videos, flat['start'], lengths):
+            for key in ('keypoints_2d', 'keypoints_3d'):
+                video[key] = flat[key][start:start + T]
+        return flat
 
     def _build_targets(self) -> np.ndarray:
         """``(N, 2)`` int64 table of ``(video index, target frame)``.
@@ -391,9 +439,18 @@ class BaseLiftingDataset(BaseDataset):
     @force_full_init
     def get_sample_frames(self, idx: int) -> Tuple[int, np.ndarray]:
         """``(video index, (S,) frame indices)`` of sample ``idx``."""
-        vi, frame = self._targets[idx]
-        T = self._videos[vi]['num_frames']
-        return int(vi), np.clip(frame + self._offsets, 0, T - 1)
+        vi, frames = self.get_batch_frames(np.array([idx]))
+        return int(vi[0]), frames[0]
+
+    @force_full_init
+    def get_batch_frames(self, indices: np.ndarray
+                         ) -> Tuple[np.ndarray, np.ndarray]:
+        """``(video indices (N,), frame indices (N, S))`` of samples
+        ``indices``: each target plus the window offsets, clipped to its
+        video (the edge padding), for all samples in one operation."""
+        vi, frame = self._targets[indices].T
+        last = self._flat['num_frames'][vi] - 1
+        return vi, np.clip(frame[:, None] + self._offsets, 0, last[:, None])
 
     @force_full_init
     def get_random_frames(self, idx: int) -> np.ndarray:
@@ -412,57 +469,152 @@ class BaseLiftingDataset(BaseDataset):
                             replace=n < self.num_random_frames)
         return np.sort(frames).astype(np.int64)
 
-    @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        """The sample dict of ``idx`` (keys :data:`SAMPLE_KEYS`)."""
+    def _checked_indices(self, indices) -> np.ndarray:
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         n = len(self)
-        if not -n <= idx < n:
-            raise IndexError(f'{type(self).__name__}: index {idx} out of '
-                             f'range for {n} samples')
-        idx = int(idx) % n
-        vi, frames = self.get_sample_frames(idx)
-        video = self._videos[vi]
-        target = int(frames[self.target_index])
-        vis = self._visibility(video, frames)
-        img_path = ''
-        if video['img_paths'] is not None:
-            img_path = video['img_paths'][target].decode('utf-8')
-            prefix = self.data_prefix.get('img', '')
-            if prefix and not osp.isabs(img_path):
-                img_path = osp.join(prefix, img_path)
-        camera = {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                  for k, v in video['camera'].items()}
-        info = dict(
-            keypoints_2d=video['keypoints_2d'][frames],
-            keypoints_3d=video['keypoints_3d'][frames],
-            visibility=vis,
+        bad = (idx < -n) | (idx >= n)
+        if bad.any():
+            raise IndexError(f'{type(self).__name__}: index '
+                             f'{int(idx[bad][0])} out of range for {n} '
+                             'samples')
+        return idx % n if n else idx
+
+    @force_full_init
+    def gather_batch(self, indices) -> dict:
+        """The samples ``indices`` as one batch dict, gathered with one
+        index per array (no random frames: :meth:`add_random_frames`).
+
+        Keys as :meth:`get_data_info`'s, with a leading ``N`` axis:
+        ``keypoints_2d (N, S, J, 2)``, ``keypoints_3d (N, S, J, 3)``,
+        ``visibility (N, S, J)``, ``frame (N,)``, ``sample_idx (N,)``;
+        ``camera``, ``img_path``, ``subject``, ``action``, ``camera_id``
+        are lists of ``N`` (``camera`` holds references to the videos'
+        read-only camera dicts, never copies); ``target_index``,
+        ``skeleton`` and ``root_index`` are shared by the batch.
+        """
+        idx = self._checked_indices(indices)
+        vi, frames = self.get_batch_frames(idx)
+        rows = self._flat['start'][vi][:, None] + frames
+        target = frames[:, self.target_index]
+        videos = [self._videos[v] for v in vi.tolist()]
+        prefix = self.data_prefix.get('img', '')
+        img_paths = []
+        for video, t in zip(videos, target.tolist()):
+            path = ('' if video['img_paths'] is None
+                    else video['img_paths'][t].decode('utf-8'))
+            if path and prefix and not osp.isabs(path):
+                path = osp.join(prefix, path)
+            img_paths.append(path)
+        return dict(
+            keypoints_2d=np.take(self._flat['keypoints_2d'], rows, axis=0),
+            keypoints_3d=np.take(self._flat['keypoints_3d'], rows, axis=0),
+            visibility=np.take(self._flat['visibility'], rows, axis=0),
             target_index=self.target_index,
-            camera=camera,
-            img_path=img_path,
-            subject=video['subject'],
-            action=video['action'],
-            camera_id=video['camera_id'],
+            camera=[video['camera'] for video in videos],
+            img_path=img_paths,
+            subject=[video['subject'] for video in videos],
+            action=[video['action'] for video in videos],
+            camera_id=[video['camera_id'] for video in videos],
             frame=target,
             sample_idx=idx,
             skeleton=self.skeleton.name,
             root_index=self.skeleton.root_index)
+
+    def add_random_frames(self, batch: dict, frames: np.ndarray) -> dict:
+        """Add :data:`RANDOM_FRAME_KEYS` for ``(N, l)`` frame indices of
+        each sample's own video to a :meth:`gather_batch` dict."""
+        vi = self._targets[batch['sample_idx'], 0]
+        flat = self._flat
+        rows = flat['start'][vi][:, None] + frames
+        batch.update(
+            random_keypoints_2d=np.take(flat['keypoints_2d'], rows, axis=0),
+            random_keypoints_3d=np.take(flat['keypoints_3d'], rows, axis=0),
+            random_visibility=np.take(flat['visibility'], rows, axis=0),
+            random_frames=frames)
+        return batch
+
+    @force_full_init
+    def get_data_info(self, idx: int) -> dict:
+        """The sample dict of ``idx`` (keys :data:`SAMPLE_KEYS`): item 0 of
+        :meth:`gather_batch`, with its random frames."""
+        batch = self.gather_batch([idx])
         if self.num_random_frames:
-            rand = self.get_random_frames(idx)
-            info.update(
-                random_keypoints_2d=video['keypoints_2d'][rand],
-                random_keypoints_3d=video['keypoints_3d'][rand],
-                random_visibility=self._visibility(video, rand),
-                random_frames=rand)
+            self.add_random_frames(
+                batch, self.get_random_frames(batch['sample_idx'][0])[None])
+        info = {key: value[0] for key, value in batch.items()
+                if key not in ('target_index', 'skeleton', 'root_index')}
+        info.update(target_index=batch['target_index'],
+                    skeleton=batch['skeleton'],
+                    root_index=batch['root_index'],
+                    camera=dict(info['camera']), frame=int(info['frame']),
+                    sample_idx=int(info['sample_idx']))
         return info
 
-    def _visibility(self, video: dict, frames: np.ndarray) -> np.ndarray:
-        """The 2D scores, else the visibility, else ones, of ``frames``."""
-        if video['keypoints_2d_score'] is not None:
-            return video['keypoints_2d_score'][frames]
-        if video['visibility'] is not None:
-            return video['visibility'][frames]
-        return np.ones((len(frames), self.skeleton.num_joints),
-                       dtype=np.float32)
+    # ---------------------------------------------------------- batch path
+    @property
+    def batch_path(self) -> bool:
+        """Whether :meth:`__getitems__` runs the batch path: ``batched``
+        is set, :meth:`get_data_info` is this class's, and every pipeline
+        step has a batch form (``transform_batch``). Otherwise batches are
+        made sample by sample, as before (plugins' per-sample transforms
+        keep working)."""
+        own_info = type(self).get_data_info is \
+            BaseLiftingDataset.get_data_info
+        return (self.batched and own_info
+                and all(callable(getattr(t, 'transform_batch', None))
+                        for t in self.pipeline.transforms))
+
+    @force_full_init
+    def get_batch(self, indices, seeds: Optional[np.ndarray] = None
+                  ) -> list:
+        """``[self[i] for i in indices]``, made on the whole batch at once.
+
+        One :meth:`gather_batch`, then every pipeline step's
+        ``transform_batch``. The random draws are those of the per-sample
+        path, in its order: for each sample (numpy's global generator seeded
+        with ``seeds[i]`` when given, as ``SeededSampleDataset`` seeds it
+        per sample) its random frames, then each step's ``draw(batch, i)``
+        in pipeline order; the steps then apply the draws to the batch.
+        Needs :attr:`batch_path`.
+        """
+        if not self.batch_path:
+            per_sample = [type(t).__name__ for t in self.pipeline.transforms
+                          if not hasattr(t, 'transform_batch')]
+            raise RuntimeError(
+                f'{type(self).__name__}.get_batch: no batch path (batched='
+                f'{self.batched}, pipeline steps without transform_batch: '
+                f'{per_sample}); index the samples one by one instead')
+        batch = self.gather_batch(indices)
+        n = len(batch['sample_idx'])
+        steps = self.pipeline.transforms
+        drawing = [t for t in steps if callable(getattr(t, 'draw', None))]
+        draws = {id(t): [] for t in drawing}
+        if drawing or self.num_random_frames:  # else nothing to draw
+            frames = []
+            for i, idx in enumerate(batch['sample_idx'].tolist()):
+                if seeds is not None:
+                    np.random.seed(int(seeds[i]))
+                if self.num_random_frames:
+                    frames.append(self.get_random_frames(idx))
+                for step in drawing:
+                    draws[id(step)].append(step.draw(batch, i))
+            if self.num_random_frames:
+                self.add_random_frames(batch, np.stack(frames))
+        for step in steps:
+            batch = step.transform_batch(batch, draws.get(id(step)))
+        if not isinstance(batch, list) or len(batch) != n:
+            raise TypeError(
+                f'{type(self).__name__}: the batch pipeline must end in '
+                f'PackPoseInputs (a list of {n} samples), got '
+                f'{type(batch).__name__}')
+        return batch
+
+    def __getitems__(self, indices) -> list:
+        """What a ``DataLoader`` calls for a batch: :meth:`get_batch` on
+        the batch path, else the samples one by one."""
+        if self.batch_path:
+            return self.get_batch(indices)
+        return [self[i] for i in indices]
 
     # ------------------------------------------------------------ subsets
     @force_full_init

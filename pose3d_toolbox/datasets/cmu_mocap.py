@@ -116,6 +116,16 @@ class CMUMocapDataset(BaseLiftingDataset):
                           target=(centre[0], centre[1], target[2]), **cfg)
 
     def load_videos(self) -> List[dict]:
+        """The filmed takes; the same options in one process give the same
+        (read-only) videos, filmed once (:func:`_filmed_cache`): the
+        benchmarks and tests build one dataset many times."""
+        key = (self.data_file, tuple(self.subjects),
+               None if self.takes is None else tuple(self.takes), self.rig,
+               repr(sorted(self.rig_cfg.items())), self.seed,
+               bool(self.visibility), self.skeleton.root_index)
+        return list(_filmed_cache(key, self._film))
+
+    def _film(self) -> List[dict]:
         rng = np.random.default_rng(self.seed)
         root = self.skeleton.root_index
         videos = []
@@ -140,3 +150,16 @@ class CMUMocapDataset(BaseLiftingDataset):
                     camera_id=str(cam.get('id', i)), take=take['take'],
                     img_paths=None))
         return videos
+
+
+_FILMED: Dict[tuple, List[dict]] = {}
+
+
+def _filmed_cache(key: tuple, film) -> List[dict]:
+    """``film()``'s videos, kept for the last few ``key``s (the videos'
+    arrays are made read-only by the dataset, so sharing them is safe)."""
+    if key not in _FILMED:
+        if len(_FILMED) >= 4:
+            _FILMED.pop(next(iter(_FILMED)))
+        _FILMED[key] = film()
+    return _FILMED[key]

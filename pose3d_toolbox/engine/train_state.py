@@ -8,7 +8,9 @@ the random generators and the data order.
   (transforms using ``np.random``, a lifting dataset's random frames) from
   a seed that is a function of ``(seed, epoch, index)`` alone, so a sample
   is augmented the same way whichever worker process loads it, in a run
-  resumed mid-epoch, and in a run with another number of processes.
+  resumed mid-epoch, and in a run with another number of processes; a
+  lifting dataset's batch path (``__getitems__``) draws from the same
+  per-sample seeds (:func:`sample_seeds`), so it makes the same samples.
 - :class:`ResumableSampler` wraps the configured sampler: it tells the
   dataset the epoch of each index and can start an epoch part-way, so a
   resumed run continues at the next batch instead of replaying the epoch.
@@ -69,6 +71,57 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
         [int(seed) % 2**32, int(epoch), int(index)]).generate_state(1)[0])
 
 
+# numpy's SeedSequence constants (numpy/random/bit_generator.pyx)
+_INIT_A, _MULT_A = 0x43b0d7e5, 0x931e8875
+_INIT_B, _MULT_B = 0x8b51f9dd, 0x58f38ded
+_MIX_MULT_L, _MIX_MULT_R = 0xca01f9dd, 0x4973f715
+_POOL_SIZE = 4
+
+
+def sample_seeds(seed, epoch, indices) -> np.ndarray:
+    """:func:`sample_seed` of many samples at once: numpy's
+    ``SeedSequence([seed, epoch, index]).generate_state(1)`` evaluated on
+    arrays (its hash mixes uint32 words; the same words give the same
+    seeds; ``tests/test_datasets/test_batch_path.py`` checks it against
+    ``SeedSequence``).
+
+    ``seed``, ``epoch`` and ``indices`` broadcast against each other; each
+    must lie in ``[0, 2**32)`` (the seed is taken modulo ``2**32``, as
+    :func:`sample_seed` takes it).
+    """
+    words = np.broadcast_arrays(
+        np.asarray(seed, np.int64) % 2**32, np.asarray(epoch, np.int64),
+        np.asarray(indices, np.int64))
+    if any(((w < 0) | (w >= 2**32)).any() for w in words[1:]):
+        raise ValueError('sample_seeds: epoch and index must be in '
+                         '[0, 2**32)')
+    with np.errstate(over='ignore'):
+        entropy = [w.astype(np.uint32) for w in words]
+        hash_const = [np.uint32(_INIT_A)]
+
+        def hashmix(value):
+            value = value ^ hash_const[0]
+            hash_const[0] = hash_const[0] * np.uint32(_MULT_A)
+            value = value * hash_const[0]
+            return value ^ (value >> np.uint32(16))
+
+        def mix(x, y):
+            result = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
+            return result ^ (result >> np.uint32(16))
+
+        zero = np.zeros_like(entropy[0])
+        pool = [hashmix(entropy[i] if i < len(entropy) else zero)
+                for i in range(_POOL_SIZE)]
+        for i_src in range(_POOL_SIZE):
+            for i_dst in range(_POOL_SIZE):
+                if i_src != i_dst:
+                    pool[i_dst] = mix(pool[i_dst], hashmix(pool[i_src]))
+        value = pool[0] ^ np.uint32(_INIT_B)
+        value = value * np.uint32((_INIT_B * _MULT_B) % 2**32)
+        value = value ^ (value >> np.uint32(16))
+    return value.astype(np.int64)
+
+
 def seed_globals(seed: int) -> None:
     """Seed python's, numpy's and torch's (CPU) global generators.
 
@@ -116,6 +169,19 @@ class SeededSampleDataset(Dataset):
         index, epoch, seed = item
         seed_globals(sample_seed(seed, epoch, index))
         return self.dataset[index]
+
+    def __getitems__(self, items) -> list:
+        """A batch: on the wrapped dataset's batch path (``get_batch``,
+        numpy's generator seeded per sample with :func:`sample_seeds`, the
+        seeds :meth:`__getitem__` would use: batch transforms draw from
+        numpy only), else item by item."""
+        if not getattr(self.dataset, 'batch_path', False):
+            return [self[item] for item in items]
+        if not items or not isinstance(items[0], tuple):
+            return self.dataset.get_batch(items)
+        index, epoch, seed = (np.array(column) for column in zip(*items))
+        return self.dataset.get_batch(index, sample_seeds(seed, epoch,
+                                                          index))
 
 
 @DATA_SAMPLERS.register_module()

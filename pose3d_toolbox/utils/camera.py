@@ -46,6 +46,17 @@ def camera_to_world(points, R, T):
     return points @ _as(R, points).T + _as(T, points).reshape(3)
 
 
+def _intrinsic(x, like):
+    """A camera's vector (``f``, ``c``, ``k``, ``p``) shaped to broadcast
+    against ``like`` ``(..., n)``: one camera's ``(n,)`` / ``(n, 1)`` ->
+    ``(n,)``; a batch's ``(B, n)`` / ``(B, n, 1)``, one camera per item of
+    ``like``'s first axis -> ``(B, 1, ..., n)``."""
+    arr = _as(x, like)
+    if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
+        return arr.reshape(-1)
+    return arr.reshape((arr.shape[0], ) + (1, ) * (like.ndim - 2) + (-1, ))
+
+
 def camera_to_pixel(points, f, c, k=None, p=None):
     """Project ``(..., 3)`` camera points to ``(..., 2)`` pixels.
 
@@ -58,23 +69,50 @@ def camera_to_pixel(points, f, c, k=None, p=None):
 
     (OpenCV's and MMPose's form doubles the tangential term inside the
     bracket; with Human3.6M's published ``p`` the two differ by < 1 px.)
+
+    The intrinsics are one camera's (``f (2, 1)`` ...) or one per item of
+    the points' first axis (``f (B, 2, 1)`` or ``(B, 2)`` for points
+    ``(B, ..., 3)``); each item is then projected exactly as alone.
     """
     xy = points[..., :2] / points[..., 2:3]
     if k is not None or p is not None:
         r2 = (xy**2).sum(-1, keepdims=True)
         radial = 1.0
         if k is not None:
-            kk = _as(k, xy).reshape(-1)
-            radial = 1 + sum(kk[i] * r2**(i + 1) for i in range(len(kk)))
+            kk = _intrinsic(k, xy)
+            radial = 1 + sum(kk[..., i:i + 1] * r2**(i + 1)
+                             for i in range(kk.shape[-1]))
         tangential = 0.0
         pp = None
         if p is not None:
-            pp = _as(p, xy).reshape(2)
-            tangential = pp[1] * xy[..., 0:1] + pp[0] * xy[..., 1:2]
+            pp = _intrinsic(p, xy)
+            tangential = pp[..., 1:2] * xy[..., 0:1] + \
+                pp[..., 0:1] * xy[..., 1:2]
         xy = xy * (radial + tangential)
         if pp is not None:
-            xy = xy + r2 * pp[[1, 0]]
-    return xy * _as(f, xy).reshape(2) + _as(c, xy).reshape(2)
+            xy = xy + r2 * pp[..., [1, 0]]
+    return xy * _intrinsic(f, xy) + _intrinsic(c, xy)
+
+
+def stack_cameras(cameras, keys=('f', 'c', 'k', 'p', 'w', 'h')) -> dict:
+    """The cameras of a batch as arrays: per key, ``(B, n)`` float64 for
+    the vectors (``f``, ``c``, ``k``, ``p``; for :func:`camera_to_pixel`)
+    and ``(B,)`` for the image size ``w``, ``h``. A key no camera has is
+    ``None``; one that only some cameras have is an error."""
+    out = {}
+    for key in keys:
+        values = [cam.get(key) for cam in cameras]
+        missing = sum(v is None for v in values)
+        if missing == len(values):
+            out[key] = None
+            continue
+        if missing:
+            raise ValueError(f'stack_cameras: {missing} of {len(values)} '
+                             f'cameras have no {key!r}; give every camera '
+                             'of the batch the same keys')
+        arr = np.array(values, np.float64).reshape(len(values), -1)
+        out[key] = arr[:, 0] if key in ('w', 'h') else arr
+    return out
 
 
 def pixel_to_camera(pixels, depth, f, c):

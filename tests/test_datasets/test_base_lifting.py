@@ -165,12 +165,18 @@ def test_visibility_prefers_scores_then_visibility():
 
 
 def test_samples_are_copies_and_videos_read_only():
+    """Keypoints are the sample's own; the camera's arrays are the video's,
+    shared by every sample (no copy per sample) and read-only, while the
+    sample's camera dict is its own (a transform may replace a key)."""
     ds = make(seq_len=3)
     s = ds[4]
     s['keypoints_2d'][:] = -1
-    s['camera']['f'][:] = 0
+    with pytest.raises(ValueError, match='read-only'):
+        s['camera']['f'][:] = 0
+    s['camera']['f'] = np.zeros((2, 1))
     assert frames_of(ds[4]) == [3, 4, 5]
     assert ds[4]['camera']['f'][0, 0] == 1000
+    assert ds[4]['camera']['R'] is ds.videos[0]['camera']['R']
     with pytest.raises(ValueError):
         ds.videos[0]['keypoints_3d'][0, 0, 0] = 1
 

@@ -344,39 +344,27 @@ def test_causal_model_never_reads_a_future_frame(videos, causal):
         assert np.abs(before - after).max() > 1e-3
 
 
-def test_benchmark_fast_batches_match_the_pipeline(videos):
-    """The benchmark's whole-batch data path gives the tensors the
-    per-sample pipeline gives (test-mode random frames; augmentation with
-    scale 0 keeps each bone's mean length, so it is deterministic)."""
-    import importlib.util
-    from pathlib import Path
-    path = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis' /
-            'benchmark_anatomy3d.py')
-    spec = importlib.util.spec_from_file_location('bench_anatomy3d', path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    from pose3d_toolbox.registry import KEYPOINT_CODECS
-    steps = [dict(type='RandomBoneLengthAugmentation', codec=CODEC,
-                  scale=0.0)] + pipeline(augment=False)
+def test_batch_path_gives_the_model_the_fields_of_the_pipeline(videos):
+    """The batch path (random frames, bone-length augmentation, the bone
+    codec on whole batches) hands the model exactly the tensors of the
+    per-sample pipeline, video edges included."""
+    from mmengine.dataset import pseudo_collate
     ds = BaseLiftingDataset(videos=videos, seq_len=D, num_random_frames=L,
-                            test_mode=True, pipeline=steps)
-    fast = bench.FastLiftingData(ds, KEYPOINT_CODECS.build(CODEC), L,
-                                 aug_scale=0.0)
+                            pipeline=pipeline(augment=True), batched=True)
+    assert ds.batch_path
     idx = [0, 3, 39, 40, 52, 64]  # edges of both videos included
-    got = fast.batch(idx, np.random.default_rng(0), augment=True)
     model = build()
-    data = batch(model, ds, idx, training=True)
-    torch.testing.assert_close(got['inputs'], data['inputs'])
-    fields = model.fields(data['data_samples'], data['inputs'],
-                          targets=True)
-    for key, value in fields.items():
-        torch.testing.assert_close(got[key], value, atol=1e-5, rtol=1e-5,
+    data = []
+    for batched in (True, False):
+        np.random.seed(3)
+        samples = ds.get_batch(idx) if batched else [ds[i] for i in idx]
+        data.append(model.data_preprocessor(pseudo_collate(samples), True))
+    torch.testing.assert_close(data[0]['inputs'], data[1]['inputs'],
+                               rtol=0, atol=0)
+    fields = [model.fields(d['data_samples'], d['inputs'], targets=True)
+              for d in data]
+    assert fields[0].keys() == fields[1].keys()
+    assert 'aug_length_input' in fields[0]
+    for key, value in fields[0].items():
+        torch.testing.assert_close(value, fields[1][key], rtol=0, atol=0,
                                    msg=key)
-    # training draws: l distinct frames of the sample's own video
-    train = bench.FastLiftingData(
-        BaseLiftingDataset(videos=videos, seq_len=D, num_random_frames=L),
-        KEYPOINT_CODECS.build(CODEC), L)
-    frames = train._random_frames(np.array([0, 1]), np.array([3, 3]),
-                                  np.random.default_rng(1))
-    assert frames.shape == (2, L) and frames[1].max() < 25
-    assert all(len(set(f)) == L for f in frames)

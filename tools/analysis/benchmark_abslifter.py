@@ -13,20 +13,23 @@ tests on other random rigs of the test subjects:
 * Table 3's closed-form weak-perspective root, from the 2D input and the
   full model's root-relative pose.
 
-Models, codecs, losses, optimisers and metrics are built from the configs;
-the samples are encoded once by the configs' pipelines and kept in memory
-(flipped copies included when a config flips), because the per-sample
-pipeline costs more than the update itself on 2 CPU cores. Prints one table
-(mm) and the ratios the paper's claims are about.
+Every row is its config run through the Runner (``train_and_test``: what
+``tools/train.py`` and ``tools/test.py`` do, the configs' batch data path,
+flips and metrics) with overrides: random rigs for both splits (test rigs
+seeded 1), every ``--train-step``-th / ``--test-step``-th frame,
+``--iters`` updates of ``--batch-size`` at the config's optimiser and a
+constant learning rate (``train_cfg=dict(by_epoch=False, max_iters=...)``,
+``param_scheduler=[]``). Prints one table (mm) and the ratios the paper's
+claims are about.
 
 Example:
     python tools/analysis/benchmark_abslifter.py                # ~20 min
     python tools/analysis/benchmark_abslifter.py --iters 300 --test-step 16
 """
 import argparse
-import copy
 import os.path as osp
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
@@ -34,13 +37,10 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.evaluator import Evaluator  # noqa: E402
-from mmengine.optim import build_optim_wrapper  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
 
+from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
+                                        IdKeepingDictAction, train_and_test)
 from pose3d_toolbox.evaluation.functional import mrpe  # noqa: E402
-from pose3d_toolbox.models.heads import stack_field  # noqa: E402
-from pose3d_toolbox.registry import DATASETS, MODELS  # noqa: E402
 from pose3d_toolbox.utils import weak_perspective_root  # noqa: E402
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
@@ -61,7 +61,10 @@ ROWS = {
 }
 
 
-def load_config(path, layer, depth):
+def row_config(name, args, seed, work_dir):
+    """The row's config: its input layer and depth target, random rigs,
+    the benchmark's budget."""
+    path, layer, depth = ROWS[name]
     cfg = Config.fromfile(path)
     if layer:
         cfg.model.backbone.input_layer.update(layer)
@@ -71,67 +74,23 @@ def load_config(path, layer, depth):
     for codec in codecs:
         if depth is not None:
             codec.depth = depth
+    for split, step, rig_seed in (('train', args.train_step, 0),
+                                  ('test', args.test_step, 1)):
+        cfg[f'{split}_dataloader'].dataset.update(
+            rig='random', visibility=False, step=step, seed=rig_seed)
+    cfg.train_dataloader.batch_size = args.batch_size
+    cfg.train_cfg = dict(by_epoch=False, max_iters=args.iters,
+                         val_interval=args.iters + 1)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.param_scheduler = []
+    cfg.randomness = dict(seed=seed)
+    cfg.default_hooks.checkpoint = None
+    cfg.default_hooks.logger.interval = max(args.iters // 4, 1)
+    cfg.log_processor.by_epoch = False
+    cfg.log_level = 'WARNING'
+    cfg.work_dir = work_dir
+    cfg.merge_from_dict(args.cfg_options)
     return cfg
-
-
-def encode(cfg, split, step, flip):
-    """Run the config's pipeline (without random flips) over a split of the
-    CMU data on random rigs; ``flip`` also encodes mirrored copies."""
-    ds_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
-    ds_cfg.update(rig='random', visibility=False, step=step,
-                  seed=0 if split == 'train' else 1)
-    ds_cfg.pipeline = [t for t in ds_cfg.pipeline
-                       if t.type != 'RandomFlipLifting']
-    variants = [ds_cfg.pipeline]
-    if flip:
-        variants.append([dict(type='RandomFlipLifting', prob=1.0)]
-                        + ds_cfg.pipeline)
-    out = []
-    for pipeline in variants:
-        dataset = DATASETS.build(dict(ds_cfg, pipeline=pipeline))
-        items = [dataset[i] for i in range(len(dataset))]
-        out.append((torch.stack([d['inputs'] for d in items]).float(),
-                    [d['data_samples'] for d in items]))
-    return out
-
-
-def train(cfg, variants, iters, batch_size, seed):
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    tensors = [(x, stack_field(s, 'lifting_target', x),
-                stack_field(s, 'target_weight', x)) for x, s in variants]
-    n = len(tensors[0][0])
-    model.train()
-    for _ in range(iters):
-        idx = torch.as_tensor(rng.integers(0, n, batch_size))
-        flipped = torch.as_tensor(rng.random(batch_size) < 0.5 *
-                                  (len(tensors) - 1))
-
-        def pick(k, idx=idx, flipped=flipped):
-            plain, mirrored = tensors[0][k][idx], tensors[-1][k][idx]
-            mask = flipped.view(-1, *[1] * (plain.dim() - 1))
-            return torch.where(mask, mirrored, plain)
-        x, target, weight = pick(0), pick(1), pick(2)
-        pred = model(x, mode='tensor')
-        loss = model.head.loss_module(pred, target, weight)
-        optim.update_params(loss)
-    return model
-
-
-def evaluate(cfg, model, inputs, samples):
-    model.eval()
-    evaluator = Evaluator(copy.deepcopy(cfg.test_evaluator))
-    preds = []
-    with torch.no_grad():
-        for i in range(0, len(inputs), 1024):
-            batch = [s.clone() for s in samples[i:i + 1024]]
-            out = model(inputs[i:i + 1024], batch, mode='predict')
-            evaluator.process(out)
-            preds += out
-    return evaluator.evaluate(len(inputs)), preds
 
 
 def closed_form_root(preds):
@@ -163,33 +122,27 @@ def parse_args(argv=None):
                         'and MRPE across seeds)')
     parser.add_argument('--rows', nargs='+', default=list(ROWS),
                         choices=list(ROWS))
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=IdKeepingDictAction, default={},
+                        help='applied to every row after the benchmark\'s '
+                        'own settings; ' + CFG_OPTIONS_HELP)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    init_default_scope('pose3d_toolbox')
     torch.set_num_threads(1)
-    results, spread, cache, start_all = {}, {}, {}, time.time()
+    results, spread, start_all = {}, {}, time.time()
     for name in args.rows:
-        path, layer, depth = ROWS[name]
-        cfg = load_config(path, layer, depth)
-        flip = any(t.type == 'RandomFlipLifting'
-                   for t in cfg.train_dataloader.dataset.pipeline)
-        key = (path, depth)
-        if key not in cache:
-            cache[key] = (encode(cfg, 'train', args.train_step, flip),
-                          encode(cfg, 'test', args.test_step, False)[0])
-        train_set, (test_x, test_samples) = cache[key]
         runs = []
         for seed in args.seeds:
-            start = time.time()
-            model = train(cfg, train_set, args.iters, args.batch_size, seed)
-            metrics, preds = evaluate(cfg, model, test_x, test_samples)
-            metrics['seconds'] = time.time() - start
+            with tempfile.TemporaryDirectory() as work_dir:
+                run = train_and_test(row_config(name, args, seed, work_dir))
+            metrics = dict(run['metrics'], seconds=run['train_seconds'])
+            n_train, n_test = run['train_samples'], len(run['predictions'])
             if name == FULL:
                 metrics.update({f'closed/{k}': v for k, v in
-                                closed_form_root(preds).items()})
+                                closed_form_root(run['predictions']).items()})
             runs.append(metrics)
         metrics = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
         spread[name] = {k: float(np.std([r[k] for r in runs]))
@@ -203,14 +156,13 @@ def main(argv=None):
         print(f'[{name}] ' + ', '.join(f'{k} {v:.1f}' for k, v in
                                        metrics.items()), flush=True)
 
-    n_train = len(next(iter(cache.values()))[0][0][0])
     print(f'\nAbsPoseLifter on the embedded CMU data: ground-truth 2D, random '
           f'camera rigs (f 900-1600 px), {n_train} training samples (every '
-          f'{args.train_step}th frame, mirrored copies for configs that '
-          f'flip), {len(test_x)} test samples (test subjects, other rigs). '
-          f'Budget per row: {args.iters} updates x batch {args.batch_size}, '
-          f'each config\'s optimiser; mean of seeds {args.seeds}. Errors in '
-          f'mm.')
+          f'{args.train_step}th frame, random flips for configs that flip), '
+          f'{n_test} test samples (test subjects, other rigs). Budget per '
+          f'row: {args.iters} updates x batch {args.batch_size}, each '
+          f'config\'s optimiser at a constant learning rate, through the '
+          f'Runner; mean of seeds {args.seeds}. Errors in mm.')
     cols = ('mpjpe', 'p-mpjpe', 'mrpe', 'mrpe_x', 'mrpe_y', 'mrpe_z')
     print(f'| {"row":<44} |' + ''.join(f' {c:>8} |' for c in cols)
           + '  train s |')
@@ -250,6 +202,7 @@ def main(argv=None):
             print(f'MPJPE full / SimpleBaseline: '
                   f'{full["mpjpe"] / simple["mpjpe"]:.3f}')
     print(f'total wall time {time.time() - start_all:.0f} s')
+    return results
 
 
 if __name__ == '__main__':

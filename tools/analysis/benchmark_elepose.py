@@ -14,19 +14,18 @@ base                raw 2D (no PCA)    off     fixed prior U(+-20 deg)
 all (ElePose)       26 PCA bases       on      learnt
 ==================  =================  ======  =======================
 
-Every row uses the registered parts of ``configs/elepose*_cmu.py`` (codec,
-flow prior, lifter, losses) and the same number of updates of the same batch
-size and learning rate; the two flows (with and without PCA) are trained
-once each at their own equal budget. SimpleBaseline (``configs/
-simplebaseline3d_cmu.py``'s model, supervised with 3D) gets the same number
-of updates. ElePose rows read only the training 2D poses.
-
-To keep the whole run within about an hour on 2 CPU cores, training
-loops run here over the encoded arrays held in memory (the same codec
-encodings the configs' pipelines produce), not through the Runner's data
-pipeline, whose per-sample transforms cost most of the time on a CPU.
-``tools/train.py configs/elepose-flow_cmu.py`` / ``configs/elepose_cmu.py``
-train the same models through the Runner.
+Every row is ``configs/elepose*_cmu.py`` run through the Runner
+(``train_and_test``: what ``tools/train.py`` and ``tools/test.py`` do, the
+configs' batch data path and metrics) with the row's switches and the same
+number of updates of the same batch size and learning rate
+(``train_cfg=dict(by_epoch=False, max_iters=...)``; the lifters' decay of
+0.95 per pass over the training set, per iteration). The two flows (with
+and without PCA) are stage-1 runs at their own equal budget (learning rate
+/ 10 for the last quarter), written to ``--work-dir`` and loaded by the
+lifter rows (``model.flow_checkpoint``). SimpleBaseline
+(``configs/simplebaseline3d_cmu.py``, supervised with 3D) gets the same
+number of updates. ElePose rows read only the training 2D poses; the flat
+pose (stage 1's prediction) is the reference row.
 
 The NLL of each prediction (mean over ``--nll-rotations`` virtual cameras)
 is correlated with its PA-MPJPE for the full model, and the Fig. 5 box plot
@@ -38,10 +37,7 @@ Example::
     python tools/analysis/benchmark_elepose.py --iters 200 --flow-iters 200
 """
 import argparse
-import contextlib
-import logging
 import math
-import os
 import os.path as osp
 import sys
 import time
@@ -49,15 +45,11 @@ import warnings
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
 
-from pose3d_toolbox.codecs import LIFTING_INPUT  # noqa: E402
-from pose3d_toolbox.registry import (DATASETS, KEYPOINT_CODECS,  # noqa: E402
-                                     METRICS, MODELS)
+from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
+                                        IdKeepingDictAction, train_and_test)
 
 REPO = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 
@@ -86,231 +78,112 @@ def parse_args(argv=None):
                         default=list(range(len(ROWS))),
                         help='indices of the Table 5 rows to run')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=IdKeepingDictAction, default={},
+                        help='applied to every run after the benchmark\'s '
+                        'own settings; ' + CFG_OPTIONS_HELP)
     return parser.parse_args(argv)
 
 
-def load_split(cfg, split):
-    """Encoded inputs, 3D ground truth and cameras of a CMU split, as the
-    config's pipeline would produce them (target frame of each sample)."""
-    ds_cfg = dict(cfg.train_dataloader.dataset if split == 'train'
-                  else cfg.val_dataloader.dataset)
-    ds_cfg.pop('pipeline', None)
-    dataset = DATASETS.build(ds_cfg)
-    kp2d, kp3d, cams = [], [], []
-    for video in dataset.videos:
-        kp2d.append(video['keypoints_2d'])
-        kp3d.append(video['keypoints_3d'])
-        cams += [video['camera']] * len(video['keypoints_2d'])
-    return np.concatenate(kp2d), np.concatenate(kp3d), cams
+LIFTER_METRICS = [dict(type='PoseErrorMetric', modes=('p-mpjpe', 'n-mpjpe')),
+                  dict(type='PCK3DMetric', scale='lstsq'),
+                  dict(type='CPSMetric')]
 
 
-def encode(codec, kp2d, kp3d, cams=None):
-    """Run ``codec.encode`` on whole arrays (frames as the sequence axis;
-    one call per camera for codecs that read the image size)."""
-    if cams is None:
-        out = codec.encode(dict(keypoints_2d=kp2d, keypoints_3d=kp3d,
-                                target_index=0, camera={}))
-        return out[LIFTING_INPUT], None
-    inputs, targets = np.empty_like(kp2d), np.empty_like(kp3d)
-    keys = np.array([id(c) for c in cams])
-    for key in np.unique(keys):
-        idx = np.flatnonzero(keys == key)
-        cam = cams[idx[0]]
-        out = codec.encode(dict(keypoints_2d=kp2d[idx],
-                                keypoints_3d=kp3d[idx], target_index=0,
-                                camera=cam))
-        inputs[idx] = out[LIFTING_INPUT]
-        targets[idx] = kp3d[idx] - kp3d[idx][:, :1]
-    return inputs, targets
-
-
-@contextlib.contextmanager
-def silent_logger():
-    """Mute mmengine's per-parameter init report."""
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def batches(n, batch_size, iters, rng):
-    order = np.array([], dtype=np.int64)
-    for _ in range(iters):
-        if len(order) < batch_size:
-            order = np.concatenate([order, rng.permutation(n)])
-        yield order[:batch_size]
-        order = order[batch_size:]
-
-
-def train(model, params, step_fn, n, args, iters, lr, label, flow=False):
-    rng = np.random.default_rng(args.seed)
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=1e-5)
-    if flow:  # as configs/elepose-flow_cmu.py: lr / 10 for the last quarter
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda i: 0.1 if i >= 0.75 * iters else 1.0)
-    else:  # the lifter configs' decay, 0.95 per pass over the training set
-        per_epoch = max(1, n // args.batch_size)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda i: 0.95**(i / per_epoch))
-    model.train()
-    start, running = time.time(), None
-    for i, idx in enumerate(batches(n, args.batch_size, iters, rng)):
-        loss = step_fn(torch.as_tensor(idx))
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 10.0)
-        opt.step()
-        sched.step()
-        running = loss.item() if running is None else \
-            0.98 * running + 0.02 * loss.item()
-        if (i + 1) % max(1, iters // 4) == 0:
-            print(f'  {label}: {i + 1}/{iters} loss {running:.3f} '
-                  f'({time.time() - start:.0f} s)', flush=True)
-    model.eval()
-    return time.time() - start
-
-
-def evaluate(pred_m, gt_m, nll=None, plot=None):
-    """PA-MPJPE, N-MPJPE, N-PCK, AUC, CPS (and the NLL correlation) of
-    ``(N, J, 3)`` metre arrays, through the registered metrics."""
-    samples = [dict(pred_keypoints_3d=p, gt_keypoints_3d=g)
-               for p, g in zip(pred_m, gt_m)]
-    cfgs = [dict(type='PoseErrorMetric', modes=('p-mpjpe', 'n-mpjpe')),
-            dict(type='PCK3DMetric', scale='lstsq'), dict(type='CPSMetric')]
-    if nll is not None:
-        for s, v in zip(samples, nll):
-            s['pred_nll'] = float(v)
-        cfgs.append(dict(type='NLLErrorCorrelationMetric', out_file=plot,
-                         bins=(20, 200, 10)))
-    out = {}
-    for c in cfgs:
-        metric = METRICS.build(c)
-        metric.process({}, samples)
-        out.update(metric.evaluate(len(samples)))
-    return out
+def run_config(config, args, work_dir, iters, lr, scheduler, evaluator,
+               model=None, checkpoint=False):
+    """``config`` with the benchmark's budget and ``model`` overrides,
+    trained and tested through the Runner."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    cfg.merge_from_dict({f'model.{k}': v for k, v in (model or {}).items()})
+    cfg.train_dataloader.batch_size = args.batch_size
+    cfg.train_cfg = dict(by_epoch=False, max_iters=iters,
+                         val_interval=iters + 1)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.optim_wrapper.optimizer.lr = lr
+    cfg.param_scheduler = [dict(scheduler, by_epoch=False)]
+    cfg.test_evaluator = evaluator
+    cfg.randomness = dict(seed=args.seed)
+    cfg.default_hooks.checkpoint = (
+        dict(type='SafeCheckpointHook', interval=iters, by_epoch=False)
+        if checkpoint else None)
+    cfg.default_hooks.logger.interval = max(1, iters // 4)
+    cfg.log_processor.by_epoch = False
+    cfg.log_level = 'WARNING'
+    cfg.work_dir = work_dir
+    cfg.merge_from_dict(args.cfg_options)
+    return train_and_test(cfg)
 
 
 def main(argv=None):
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     warnings.filterwarnings('ignore', message='.*flow.*randomly')
-    os.makedirs(args.work_dir, exist_ok=True)
-    init_default_scope('pose3d_toolbox')
-    flow_cfg = Config.fromfile(osp.join(REPO, 'configs/elepose-flow_cmu.py'))
-    lift_cfg = Config.fromfile(osp.join(REPO, 'configs/elepose_cmu.py'))
-    sb_cfg = Config.fromfile(osp.join(REPO,
-                                      'configs/simplebaseline3d_cmu.py'))
     t0 = time.time()
-    codec = KEYPOINT_CODECS.build(flow_cfg.model.codec)
-    tr2d, tr3d, tr_cams = load_split(flow_cfg, 'train')
-    te2d, te3d, te_cams = load_split(flow_cfg, 'test')
-    x_train = torch.as_tensor(encode(codec, tr2d, tr3d)[0])
-    x_test = torch.as_tensor(encode(codec, te2d, te3d)[0])
-    gt_test = te3d - te3d[:, :1]
-    n = len(x_train)
-    print(f'{n} training / {len(x_test)} test samples '
-          f'({time.time() - t0:.0f} s to load)', flush=True)
 
     # ---------------------------------------------------------- flows --
-    priors, times = {}, {}
+    flows, times = {}, {}
     for use_pca in (True, False):
-        cfg = dict(flow_cfg.model)
-        cfg['prior'] = dict(cfg['prior'],
-                            num_bases=cfg['prior']['num_bases']
-                            if use_pca else None)
-        model = MODELS.build(cfg)
-        kept = model.prior.pca.fit(x_train)
         label = f'flow ({"PCA" if use_pca else "no PCA"})'
-        times[label] = train(
-            model, list(model.prior.parameters()),
-            lambda idx, model=model: model.prior.nll(x_train[idx]).mean(),
-            n, args,
-            args.flow_iters, args.flow_lr, label, flow=True)
-        with torch.no_grad():
-            test_nll = model.prior.nll(x_test).mean().item()
-        print(f'  {label}: {model.prior.pca.out_dim} dims, '
-              f'{100 * kept:.2f}% variance, test NLL {test_nll:.2f}',
-              flush=True)
-        priors[use_pca] = model.prior.state_dict()
+        work_dir = osp.join(args.work_dir,
+                            'flow-pca' if use_pca else 'flow-raw')
+        run = run_config(
+            'elepose-flow_cmu.py', args, work_dir, args.flow_iters,
+            args.flow_lr, dict(type='MultiStepLR', gamma=0.1,
+                               milestones=[int(0.75 * args.flow_iters)]),
+            [dict(type='MeanNLLMetric')] + LIFTER_METRICS,
+            model={} if use_pca else {'prior.num_bases': None},
+            checkpoint=True)
+        pca = run['model'].prior.pca
+        flows[use_pca], times[label] = work_dir, run['train_seconds']
+        n, n_test = run['train_samples'], len(run['predictions'])
+        print(f'  {label}: {pca.out_dim} dims, '
+              f'{100 * float(pca.explained_variance):.2f}% variance, test '
+              f'NLL {run["metrics"]["nll"]:.2f} ({run["train_seconds"]:.0f} '
+              's)', flush=True)
         if use_pca:  # the zero-depth reference comes with stage 1
-            flat = model.lift(x_test).numpy()
-            flat_m = codec.decode(flat, [])['keypoints_3d']
+            flat_metrics = run['metrics']
+    per_epoch = max(1, n // args.batch_size)
+    decay = dict(type='ExponentialLR', gamma=0.95**(1 / per_epoch))
 
     # ------------------------------------------------------- lifters --
     results = []
-    for name, use_pca, bone, elevation in (ROWS[i] for i in args.rows):
-        cfg = dict(lift_cfg.model, flow_checkpoint=None,
-                   lifter=dict(lift_cfg.model.lifter, elevation=elevation),
-                   loss=dict(lift_cfg.model.loss,
-                             loss_weights={'bone': 50.0 if bone else 0.0}))
-        cfg['prior'] = dict(cfg['prior'],
-                            num_bases=cfg['prior']['num_bases']
-                            if use_pca else None)
+    plot = osp.join(args.work_dir, 'nll_vs_error.png')
+    for row in args.rows:
+        name, use_pca, bone, elevation = ROWS[row]
         full = use_pca and bone and elevation
-        cfg['num_nll_rotations'] = args.nll_rotations if full else 1
-        model = MODELS.build(cfg)
-        model.prior.load_state_dict(priors[use_pca])
-        params = [p for p in model.parameters() if p.requires_grad]
-
-        def step(idx, model=model):
-            return sum(model(x_train[idx][:, None], None, 'loss').values())
-
-        sec = train(model, params, step, n, args, args.iters, args.lr, name)
-        with torch.no_grad():
-            preds, nlls = [], []
-            for s in range(0, len(x_test), 2048):
-                x = x_test[s:s + 2048]
-                poses, elev = model._lift(x)
-                preds.append(poses.numpy())
-                if full:
-                    nlls.append(model.rotation_nll(poses, elev).numpy())
-        pred_m = codec.decode(np.concatenate(preds), [])['keypoints_3d']
-        plot = osp.join(args.work_dir, 'nll_vs_error.png') if full else None
-        metrics = evaluate(pred_m, gt_test,
-                           np.concatenate(nlls) if full else None, plot)
+        model = {'flow_checkpoint': flows[use_pca],
+                 'lifter.elevation': elevation,
+                 'loss.loss_weights': {'bone': 50.0 if bone else 0.0},
+                 'num_nll_rotations': args.nll_rotations if full else 1}
+        if not use_pca:
+            model['prior.num_bases'] = None
+        run = run_config(
+            'elepose_cmu.py', args, osp.join(args.work_dir, f'row{row}'),
+            args.iters, args.lr, decay,
+            LIFTER_METRICS + ([dict(type='NLLErrorCorrelationMetric',
+                                    out_file=plot, bins=(20, 200, 10))]
+                              if full else []), model=model)
+        metrics, model = dict(run['metrics']), run['model']
         if model.lifter.predicts_elevation:
             metrics['elev'] = (math.degrees(float(model.elevation_mean)),
                                math.degrees(float(model.elevation_std)))
-        results.append((name, metrics, sec))
+        results.append((name, metrics, run['train_seconds']))
         print(f'  {name}: PA-MPJPE {metrics["p-mpjpe"]:.1f} mm, '
-              f'N-MPJPE {metrics["n-mpjpe"]:.1f} mm ({sec:.0f} s)',
-              flush=True)
+              f'N-MPJPE {metrics["n-mpjpe"]:.1f} mm '
+              f'({run["train_seconds"]:.0f} s)', flush=True)
 
     # -------------------------------------------------- SimpleBaseline --
-    sb_codec = KEYPOINT_CODECS.build(sb_cfg.codec)
-    sb_train = load_split(sb_cfg, 'train')
-    sb_x, sb_y = encode(sb_codec, *sb_train)
-    sb_xt, _ = encode(sb_codec, te2d, te3d, te_cams)
-    sb_x, sb_y = torch.as_tensor(sb_x), torch.as_tensor(sb_y)
-    sb = MODELS.build(sb_cfg.model)
-    with silent_logger():
-        sb.init_weights()
-    loss_fn = MODELS.build(sb_cfg.model.head.loss)
-
-    def sb_step(idx):
-        pred = sb(sb_x[idx][:, None], None, 'tensor')
-        weight = torch.ones(pred.shape[:2])
-        weight[:, 0] = 0
-        return loss_fn(pred, sb_y[idx] / sb_codec.target_scale, weight)
-
-    sb_sec = train(sb, list(sb.parameters()), sb_step, len(sb_x), args,
-                   args.iters, 1e-3, 'SimpleBaseline (supervised)')
-    with torch.no_grad():
-        sb_pred = torch.cat([sb(torch.as_tensor(sb_xt[s:s + 4096])[:, None],
-                                None, 'tensor')
-                             for s in range(0, len(sb_xt), 4096)]).numpy()
-    sb_m = sb_codec.decode(sb_pred, [])['keypoints_3d']
-    sb_metrics = evaluate(sb_m, gt_test)
-    flat_metrics = evaluate(flat_m, gt_test)
+    run = run_config('simplebaseline3d_cmu.py', args,
+                     osp.join(args.work_dir, 'simplebaseline'), args.iters,
+                     1e-3, decay, LIFTER_METRICS)
+    sb_metrics, sb_sec = run['metrics'], run['train_seconds']
 
     # ----------------------------------------------------------- table --
     epochs = args.iters * args.batch_size / n
     print()
     print(f'ElePose Table 5 on the embedded CMU data: test subjects 02, 13, '
-          f'49 ({len(x_test)} poses, fixed rig, ground-truth 2D). Budget per '
+          f'49 ({n_test} poses, fixed rig, ground-truth 2D). Budget per '
           f'row: {args.iters} updates x batch {args.batch_size} '
           f'(= {epochs:.2f} epochs of {n} samples), Adam lr {args.lr:g}; '
           f'flows {args.flow_iters} updates each. N-MPJPE/N-PCK with the '
@@ -338,7 +211,7 @@ def main(argv=None):
           + ('' if best is results[-1] else
              ' (NOT the full model)'))
     if 'nll_pearson' in full:
-        print(f'Full model: NLL of predictions vs PA-MPJPE over {len(x_test)} '
+        print(f'Full model: NLL of predictions vs PA-MPJPE over {n_test} '
               f'test poses ({args.nll_rotations} rotations each): Pearson '
               f'{full["nll_pearson"]:.3f}, Spearman '
               f'{full["nll_spearman"]:.3f}; plot: '
@@ -350,6 +223,7 @@ def main(argv=None):
     print('Flow training: ' + ', '.join(f'{k} {v:.0f} s'
                                           for k, v in times.items())
           + f'; total wall time {time.time() - t0:.0f} s')
+    return results
 
 
 if __name__ == '__main__':

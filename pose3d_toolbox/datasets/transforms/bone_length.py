@@ -8,7 +8,7 @@ from pose3d_toolbox.codecs.bone import (AUG_BONE_LENGTHS, AUG_LENGTH_INPUT,
                                         AUG_LENGTH_TARGET, bones_to_joints,
                                         joints_to_bones)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
-from pose3d_toolbox.utils.camera import camera_to_pixel
+from pose3d_toolbox.utils.camera import camera_to_pixel, stack_cameras
 
 
 @TRANSFORMS.register_module()
@@ -45,29 +45,50 @@ class RandomBoneLengthAugmentation(BaseTransform):
         self.scale = float(scale)
 
     def transform(self, results: Dict) -> Dict:
+        """One sample: :meth:`transform_batch` on a batch of one."""
         if 'random_keypoints_3d' not in results:
             raise KeyError('RandomBoneLengthAugmentation needs the random '
                            'frames of the sample: set num_random_frames > 0 '
                            'in the dataset config')
-        kp3d = np.asarray(results['random_keypoints_3d'], dtype=np.float64)
+        one = self.transform_batch(
+            {'random_keypoints_3d': np.asarray(
+                results['random_keypoints_3d'])[None],
+             'camera': [results['camera']]}, [self.draw(results, 0)])
+        for key in (AUG_LENGTH_INPUT, AUG_BONE_LENGTHS, AUG_LENGTH_TARGET):
+            results[key] = one[key][0]
+        return results
+
+    def draw(self, batch: Dict, i: int) -> np.ndarray:
+        """Sample ``i``'s ``B`` length factors, drawn as :meth:`transform`
+        draws them."""
+        return np.random.uniform(1 - self.scale, 1 + self.scale,
+                                 len(self.codec.skeleton.bones))
+
+    def transform_batch(self, batch: Dict, draws) -> Dict:
+        """The batch form: every sample's random frames re-built with its
+        own factors and projected with its own camera, in one pass."""
+        if 'random_keypoints_3d' not in batch:
+            raise KeyError('RandomBoneLengthAugmentation needs the random '
+                           'frames of the sample: set num_random_frames > 0 '
+                           'in the dataset config')
+        kp3d = np.asarray(batch['random_keypoints_3d'], dtype=np.float64)
         skeleton = self.codec.skeleton
         root = self.codec.root_index
         directions, lengths = joints_to_bones(kp3d, skeleton)
-        new = lengths.mean(0) * np.random.uniform(
-            1 - self.scale, 1 + self.scale, lengths.shape[-1])
-        joints = bones_to_joints(directions, new, skeleton) + \
-            kp3d[:, root:root + 1]
-        cam = results['camera']
-        kp2d = camera_to_pixel(joints, cam['f'], cam['c'], cam.get('k'),
-                               cam.get('p'))
-        results[AUG_LENGTH_INPUT] = self.codec.normalize_input(
-            kp2d.astype(np.float32), cam)
-        results[AUG_BONE_LENGTHS] = (new / self.codec.target_scale).astype(
+        new = lengths.mean(1) * np.stack(draws)
+        joints = bones_to_joints(directions, new[:, None], skeleton) + \
+            kp3d[:, :, root:root + 1]
+        cams = stack_cameras(batch['camera'], ('f', 'c', 'k', 'p'))
+        kp2d = camera_to_pixel(joints, cams['f'], cams['c'], cams['k'],
+                               cams['p'])
+        batch[AUG_LENGTH_INPUT] = self.codec.normalize_input_batch(
+            kp2d.astype(np.float32), batch['camera'])
+        batch[AUG_BONE_LENGTHS] = (new / self.codec.target_scale).astype(
             np.float32)
-        results[AUG_LENGTH_TARGET] = (
-            (joints - joints[:, root:root + 1]) /
+        batch[AUG_LENGTH_TARGET] = (
+            (joints - joints[:, :, root:root + 1]) /
             self.codec.target_scale).astype(np.float32)
-        return results
+        return batch
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(scale={self.scale})'

@@ -12,7 +12,7 @@ from pose3d_toolbox.codecs import (BONE_DATA_KEYS, GT_ROOT_DEPTH, HEATMAPS,
                                    PART_DEPTH_STATES, ROOT_2D,
                                    TARGET_WEIGHT)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
-from pose3d_toolbox.structures import PoseDataSample
+from pose3d_toolbox.structures import make_data_sample
 
 
 @TRANSFORMS.register_module()
@@ -30,6 +30,12 @@ class GenerateTarget(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         results.update(self.codec.encode(results))
         return results
+
+    def transform_batch(self, batch: Dict, draws=None) -> Dict:
+        """The batch form: the codec's ``encode_batch`` on the whole batch
+        (a lifting batch dict, see ``BaseLiftingDataset.gather_batch``)."""
+        batch.update(self.codec.encode_batch(batch))
+        return batch
 
 
 #: meta keys of every sample, read by decoding, metrics and visualizers.
@@ -107,13 +113,44 @@ class PackPoseInputs(BaseTransform):
         inputs = np.ascontiguousarray(results[self.input_key])
         if self.input_key == 'img':
             inputs = inputs.transpose(2, 0, 1)
-        sample = PoseDataSample(metainfo={
-            k: results[k] for k in self.meta_keys if k in results})
         t = results.get('target_index', 0)
-        for key in self.TARGET_FRAME_KEYS:
-            if key in results:
-                sample.set_data({f'gt_{key}': np.asarray(results[key])[t]})
-        for key in self.data_keys:
-            if key in results:
-                sample.set_data({key: np.asarray(results[key])})
+        data = {f'gt_{key}': np.asarray(results[key])[t]
+                for key in self.TARGET_FRAME_KEYS if key in results}
+        data.update({key: np.asarray(results[key])
+                     for key in self.data_keys if key in results})
+        sample = make_data_sample(
+            {k: results[k] for k in self.meta_keys if k in results}, data)
         return dict(inputs=torch.from_numpy(inputs), data_samples=sample)
+
+    def transform_batch(self, batch: Dict, draws=None) -> list:
+        """The batch form: the list of ``N`` packed samples, equal to
+        packing each sample of the batch; the inputs are views of one
+        tensor and the data fields views of the batch arrays. Lifting
+        batches only (no ``img``)."""
+        if self.input_key not in batch:
+            raise KeyError(f'PackPoseInputs: the batch has no '
+                           f'{self.input_key!r}; add GenerateTarget (or the '
+                           'transform producing it) before PackPoseInputs')
+        if self.input_key == 'img':
+            raise ValueError('PackPoseInputs.transform_batch packs lifting '
+                             'batches; image samples are packed one by one')
+        inputs = torch.from_numpy(np.ascontiguousarray(batch[self.input_key]))
+        t = batch.get('target_index', 0)
+        columns = {f'gt_{key}': np.asarray(batch[key])[:, t]
+                   for key in self.TARGET_FRAME_KEYS if key in batch}
+        columns.update({key: np.asarray(batch[key])
+                        for key in self.data_keys if key in batch})
+        shared = {k: batch[k] for k in ('skeleton', 'root_index')
+                  if k in self.meta_keys and k in batch}
+        meta_keys = [k for k in self.meta_keys
+                     if k in batch and k not in shared]
+        meta_rows = zip(*(batch[k].tolist() if isinstance(
+            batch[k], np.ndarray) and batch[k].ndim == 1 else batch[k]
+            for k in meta_keys))
+        data_rows = zip(*(list(v) for v in columns.values()))
+        out = []
+        for x, meta, data in zip(inputs.unbind(0), meta_rows, data_rows):
+            meta = dict(zip(meta_keys, meta), **shared)
+            out.append(dict(inputs=x, data_samples=make_data_sample(
+                meta, dict(zip(columns, data)))))
+        return out

@@ -61,6 +61,48 @@ def flip_lifting_sample(results: Dict, flip_indices,
     return results
 
 
+def flip_lifting_batch(batch: Dict, flip, flip_indices) -> Dict:
+    """:func:`flip_lifting_sample` on the samples ``flip`` (``(N,)`` bool)
+    of a lifting batch (leading ``N`` axis, ``camera`` a list of ``N``
+    dicts), in place: each flipped sample about its own camera's ``c_x``,
+    with the same float32 arithmetic, so the values equal flipping the
+    samples one by one. Unflipped samples keep their arrays and cameras.
+    """
+    flip = np.asarray(flip, bool)
+    if not flip.any():
+        return batch
+    cams = batch['camera']
+    rows = np.flatnonzero(flip)
+    for key in PER_JOINT_KEYS:
+        if batch.get(key) is None:
+            continue
+        arr = np.array(batch[key], copy=True)
+        sub = arr[rows]
+        if key.startswith('keypoints_') and key != 'keypoints_valid':
+            sub = sub[..., flip_indices, :]
+            if key == 'keypoints_2d':
+                axis = np.array([2 * float(np.asarray(cams[i]['c']).reshape(
+                    2)[0]) for i in rows], sub.dtype)
+                sub[..., 0] = axis.reshape((-1, ) + (1, ) * (
+                    sub.ndim - 2)) - sub[..., 0]
+            else:
+                sub[..., 0] = -sub[..., 0]
+        else:
+            sub = sub[..., flip_indices]
+        arr[rows] = sub
+        batch[key] = arr
+    cams = list(cams)
+    for i in rows:
+        if cams[i].get('p') is not None:
+            cam = dict(cams[i])
+            p = np.array(cam['p'], np.float64, copy=True)
+            p.reshape(-1)[1] *= -1
+            cam['p'] = p
+            cams[i] = cam
+    batch['camera'] = cams
+    return batch
+
+
 @TRANSFORMS.register_module()
 class RandomFlipLifting(BaseTransform):
     """Horizontal flip of a lifting sample with probability ``prob``
@@ -86,6 +128,16 @@ class RandomFlipLifting(BaseTransform):
             results = self.flip(results)
         return results
 
+    def draw(self, batch: Dict, i: int) -> bool:
+        """Sample ``i``'s coin, drawn as :meth:`transform` draws it."""
+        return np.random.rand() < self.prob
+
+    def transform_batch(self, batch: Dict, draws) -> Dict:
+        """Flip the samples whose coin came up (:func:`flip_lifting_batch`).
+        """
+        return flip_lifting_batch(
+            batch, draws, sample_skeleton(batch, self.skeleton).flip_indices)
+
 
 @TRANSFORMS.register_module()
 class SynthesizeKeypoints2D(BaseTransform):
@@ -102,14 +154,31 @@ class SynthesizeKeypoints2D(BaseTransform):
         self.model_file = model_file
         self.model = load_error_model(model_file)
 
-    def transform(self, results: Dict) -> Dict:
-        kp2d = np.asarray(results['keypoints_2d'])
+    def _check(self, kp2d: np.ndarray) -> None:
         if kp2d.shape[-2] != self.model['mu'].shape[0]:
             raise ValueError(
                 f'SynthesizeKeypoints2D: {self.model_file} models '
                 f'{self.model["mu"].shape[0]} joints but the sample has '
                 f'{kp2d.shape[-2]}')
+
+    def transform(self, results: Dict) -> Dict:
+        kp2d = np.asarray(results['keypoints_2d'])
+        self._check(kp2d)
         noise = sample_errors(self.model, kp2d.shape[:-2],
                               np.random.default_rng(np.random.randint(2**31)))
         results['keypoints_2d'] = (kp2d + noise).astype(kp2d.dtype)
         return results
+
+    def draw(self, batch: Dict, i: int) -> np.ndarray:
+        """Sample ``i``'s errors ``(S, J, 2)``, drawn as :meth:`transform`
+        draws them."""
+        kp2d = batch['keypoints_2d']
+        self._check(kp2d)
+        return sample_errors(self.model, kp2d.shape[1:-2],
+                             np.random.default_rng(np.random.randint(2**31)))
+
+    def transform_batch(self, batch: Dict, draws) -> Dict:
+        """Add each sample's errors to its 2D pose."""
+        kp2d = np.asarray(batch['keypoints_2d'])
+        batch['keypoints_2d'] = (kp2d + np.stack(draws)).astype(kp2d.dtype)
+        return batch

@@ -40,9 +40,13 @@ class FitPosePCAHook(Hook):
         dataset = runner.train_dataloader.dataset
         poses = []
         indices = range(0, len(dataset), self.step)
+        # a DataLoader's batch fetch: the batch path when the dataset has
+        # one, else the samples one by one
+        get = getattr(dataset, '__getitems__',
+                      lambda items: [dataset[i] for i in items])
         for start in range(0, len(indices), self.batch_size):
-            batch = pseudo_collate([dataset[i] for i in
-                                    indices[start:start + self.batch_size]])
+            batch = pseudo_collate(
+                get(list(indices[start:start + self.batch_size])))
             inputs = torch.stack(list(batch['inputs'])).float()
             poses.append(model.target_frame(inputs))
         kept = pca.fit(torch.cat(poses))

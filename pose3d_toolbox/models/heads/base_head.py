@@ -31,9 +31,9 @@ def stack_field(data_samples: Union[Sequence, Mapping], key: str,
     """Stack ``data_samples[i].<key>`` into one tensor with ``like``'s dtype
     and device.
 
-    ``data_samples`` may also be a mapping of fields already stacked (fast
-    paths that build batches without data samples, e.g. the benchmarks);
-    its ``key`` is returned on ``like``'s dtype and device.
+    ``data_samples`` may also be a mapping of fields already stacked (a
+    model that stacks its fields once, e.g. ``Anatomy3D.fields``); its
+    ``key`` is returned on ``like``'s dtype and device.
     """
     if isinstance(data_samples, Mapping):
         if key not in data_samples:
