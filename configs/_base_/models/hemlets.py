@@ -57,3 +57,5 @@ evaluator = [
     dict(type='MRPEMetric'),
     dict(type='Keypoint2DMetric', pck_thresholds=(0.05, 0.1),
          joint_indices=skeleton)]
+val_cfg = dict()
+test_cfg = dict()
