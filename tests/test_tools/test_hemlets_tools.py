@@ -80,3 +80,42 @@ def test_headline_config_without_human36m_names_file_and_readme(tmp_path):
     err = proc.stdout + proc.stderr
     assert 'h36m_train.npz' in err and 'Preparing datasets' in err, \
         err[-3000:]
+
+
+def test_vis_hemlets_saves_a_png_untrained_and_from_a_checkpoint(tmp_path):
+    from matplotlib.image import imread
+    opts = ['--cfg-options', 'test_dataloader.dataset.max_samples=4']
+    out = tmp_path / 'untrained.png'
+    proc = run_tool('tools/misc/vis_hemlets.py', CMU, '--index', '1',
+                    '--out', str(out), *opts)
+    assert f'saved {out}' in proc.stdout
+    assert imread(out).shape[:2] == (900, 1600)  # figsize (16, 9) x 100 dpi
+    # a checkpoint of the config (the untrained model's weights, saved)
+    import torch
+    from pose3d_toolbox.apis.inference import init_model
+    model = init_model(str(REPO / CMU))
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'w.pth')
+    run_tool('tools/misc/vis_hemlets.py', CMU, str(tmp_path / 'w.pth'),
+             '--out', str(tmp_path / 'ckpt.png'), *opts)
+    assert (tmp_path / 'ckpt.png').is_file()
+
+
+def test_cost_benchmark_prints_both_models_and_the_ratio():
+    proc = run_tool('tools/analysis/benchmark_hemlets_cost.py', '--repeats',
+                    '1', '--warmup', '0', '--size', '64', '--depth', '18',
+                    '--batch-size', '2')
+    rows = [[c.strip() for c in line.split('|')[1:-1]]
+            for line in proc.stdout.splitlines() if line.startswith('| ')]
+    cost = {r[0]: r[1:] for r in rows if len(r) == 6}
+    memory = {r[0]: r[1:] for r in rows if len(r) == 4}
+    base, hem = (float(cost[k][0]) for k in ('baseline', 'HEMlets'))
+    assert hem > base > 11  # ResNet-18 alone has 11.2M parameters
+    assert float(cost['ratio'][0]) == round(hem / base, 2)
+    assert float(cost['ratio'][1]) == 1.39  # the paper's 47.7 / 34.3
+    assert float(cost['ratio'][2]) > 1  # HEMlets: a second branch + fusion
+    assert float(cost['ratio'][4]) == 1.56
+    for name in ('baseline', 'HEMlets'):
+        assert float(cost[name][3]) > 0  # latency, ms
+        batch, mib = memory[name][-2:]
+        assert int(batch) == 2 and float(mib) > 0

@@ -8,9 +8,10 @@ Side by side, in one run:
   (``configs/_base_/models/hemlets.py``) at the paper's sizes: batch 1,
   256 x 256, ``mode='tensor'`` (backbone + head up to the volume; no flip
   test, no decoding), eval mode, no gradient, on the CPU, median of
-  ``--repeats`` after ``--warmup`` untimed runs; with the ratio HEMlets /
-  baseline. Paper (Sec. 4.3, GTX 1080): 34.3M vs 47.7M parameters, 8.5 vs
-  13.3 ms, ratio 1.56.
+  ``--repeats`` after ``--warmup`` untimed runs, and the multiply-
+  accumulates of its convolutions (GMACs, a machine-independent measure of
+  the same forward); with the ratios HEMlets / baseline. Paper (Sec. 4.3,
+  GTX 1080): 34.3M vs 47.7M parameters, 8.5 vs 13.3 ms, ratio 1.56.
 - the peak memory of one training step (data preprocessor, forward, loss,
   backward, Adam step: the first, which also allocates the optimizer
   state and gradients) of the CMU quick-start configs at their training
@@ -76,8 +77,37 @@ def r50_models(depth: int):
     return dict(baseline=base, HEMlets=hem)
 
 
+def conv_macs(model, x) -> int:
+    """Multiply-accumulates of the (transposed) convolutions and linear
+    layers in one forward of ``x`` (the bulk of the arithmetic; BN, ReLU
+    and the soft-argmax are left out)."""
+    import torch
+    from torch import nn
+    total = [0]
+
+    def hook(module, inputs, output):
+        if isinstance(module, nn.Conv2d):
+            k = module.in_channels // module.groups * int(
+                np.prod(module.kernel_size))
+            total[0] += output.numel() * k
+        elif isinstance(module, nn.ConvTranspose2d):
+            k = module.out_channels // module.groups * int(
+                np.prod(module.kernel_size))
+            total[0] += inputs[0].numel() * k
+        elif isinstance(module, nn.Linear):
+            total[0] += output.numel() * module.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    with torch.no_grad():
+        model(x, mode='tensor')
+    for h in handles:
+        h.remove()
+    return total[0]
+
+
 def forward_cost(model_cfg, size, repeats, warmup):
-    """(parameters, median latency in ms) of one ``mode='tensor'``
+    """(parameters, median latency in ms, GMACs) of one ``mode='tensor'``
     forward."""
     import torch
     from pose3d_toolbox.registry import MODELS
@@ -85,6 +115,7 @@ def forward_cost(model_cfg, size, repeats, warmup):
     model = MODELS.build(model_cfg).eval()
     params = sum(p.numel() for p in model.parameters())
     x = torch.randn(1, 3, size, size)
+    gmacs = conv_macs(model, x) / 1e9
     times = []
     with torch.no_grad():
         for i in range(warmup + repeats):
@@ -92,7 +123,7 @@ def forward_cost(model_cfg, size, repeats, warmup):
             model(x, mode='tensor')
             if i >= warmup:
                 times.append(time.perf_counter() - start)
-    return params, 1e3 * float(np.median(times))
+    return params, 1e3 * float(np.median(times)), gmacs
 
 
 def rss_bytes() -> int:
@@ -141,19 +172,20 @@ def main(argv=None):
           f'batch 1, {args.size}x{args.size}, forward (mode=tensor, no '
           f'flip), CPU, torch threads {torch.get_num_threads()}, median of '
           f'{args.repeats}')
-    print('| model    | parameters (M) | paper (M) | latency (ms) | '
-          'paper GTX 1080 (ms) |')
-    print('|----------|----------------|-----------|--------------|'
+    print('| model    | parameters (M) | paper (M) | GMACs | latency (ms) '
+          '| paper GTX 1080 (ms) |')
+    print('|----------|----------------|-----------|-------|--------------|'
           '---------------------|')
-    for name, (params, ms) in cost.items():
+    for name, (params, ms, gmacs) in cost.items():
         p_params, p_ms = PAPER[name]
         print(f'| {name:<8} | {params / 1e6:14.2f} | {p_params:9.1f} | '
-              f'{ms:12.1f} | {p_ms:19.1f} |')
-    ratio_p = cost['HEMlets'][0] / cost['baseline'][0]
-    ratio_t = cost['HEMlets'][1] / cost['baseline'][1]
+              f'{gmacs:5.1f} | {ms:12.1f} | {p_ms:19.1f} |')
+    ratio_p, ratio_t, ratio_m = (cost['HEMlets'][i] / cost['baseline'][i]
+                                 for i in range(3))
     print(f'| ratio    | {ratio_p:14.2f} | {47.7 / 34.3:9.2f} | '
-          f'{ratio_t:12.2f} | {13.3 / 8.5:19.2f} |')
-    result = dict(cost=cost, ratio_params=ratio_p, ratio_latency=ratio_t)
+          f'{ratio_m:5.2f} | {ratio_t:12.2f} | {13.3 / 8.5:19.2f} |')
+    result = dict(cost=cost, ratio_params=ratio_p, ratio_latency=ratio_t,
+                  ratio_macs=ratio_m)
     if not args.no_memory:
         memory = {}
         for name, config in STEP_CONFIGS:
