@@ -183,3 +183,42 @@ def test_codec_mismatch_errors():
             deconv_channels=(8, 8, 8)))
     with pytest.raises(TypeError, match='HEMletsCodec'):
         HEMletsHead(16, CODEC, dict(CODEC), deconv_channels=(8, 8, 8))
+
+
+def test_estimator_flip_test_is_mirror_symmetric_in_3d_and_part_order():
+    """TopdownPoseEstimator with the head and flip_test: the prediction for
+    the mirrored crop is the mirrored 3D pose (x -> -x, left and right
+    swapped) and the mirrored part order (parts swapped, depth unchanged);
+    the flip test changes the result."""
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='TopdownPoseEstimator', skeleton='hemlets',
+        backbone=dict(type='ResNet', depth=18),
+        head=dict(type='HEMletsHead', codec=CODEC, hemlets_codec=HEM,
+                  deconv_channels=(8, 8, 8), feature_channels=16,
+                  fusion_channels=8),
+        test_cfg=dict(flip_test=True)))
+    for p in model.head.parameters():  # a non-trivial, asymmetric head
+        torch.nn.init.normal_(p, std=0.3)
+    model.eval()
+    meta = dict(skeleton='hemlets', crop_matrix=np.eye(2, 3),
+                gt_root_depth=4.0,
+                camera=dict(f=np.array([60.0, 60.0]),
+                            c=np.array([15.5, 15.5])))
+    img = torch.randn(1, 3, 32, 32)
+
+    def predict(x):
+        return model(x, [PoseDataSample(metainfo=meta)], 'predict')[0]
+
+    with torch.no_grad():
+        a, b = predict(img), predict(img.flip(-1))
+        model.test_cfg['flip_test'] = False
+        c = predict(img)
+    mirrored = b.pred_keypoints_3d[HEMLETS.flip_indices].copy()
+    mirrored[:, 0] = -mirrored[:, 0]
+    np.testing.assert_allclose(a.pred_keypoints_3d, mirrored, atol=1e-5)
+    assert np.abs(a.pred_keypoints_3d - c.pred_keypoints_3d).max() > 1e-4
+    assert len(set(a.pred_part_depth_states)) > 1  # not all one state
+    np.testing.assert_array_equal(
+        a.pred_part_depth_states,
+        b.pred_part_depth_states[part_flip_indices(HEMLETS)])
