@@ -1,5 +1,5 @@
 """Target generation and packing: the last two steps of every pipeline."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -20,15 +20,41 @@ class GenerateTarget(BaseTransform):
     """Add the codec's encoded inputs and targets to the sample.
 
     Args:
-        codec: codec config; it must equal the model head's codec (configs
-            define it once and pass the same dict to both).
+        codec: codec config, or a list of codec configs whose targets a
+            head trains on together (HEMlets: the triplet / 2D heatmap
+            codec and the integral 3D codec); each must equal the model's
+            codec of the same type (configs define it once and pass the
+            same dict to both). A key two codecs both write (e.g.
+            ``target_weight``) must come out equal, else the codecs
+            disagree (sizes, skeletons) and an error names the key.
     """
 
-    def __init__(self, codec: Dict):
-        self.codec = KEYPOINT_CODECS.build(codec)
+    def __init__(self, codec: Union[Dict, Sequence[Dict]]):
+        cfgs = [codec] if isinstance(codec, dict) else list(codec)
+        if not cfgs:
+            raise ValueError('GenerateTarget: codec is an empty list; give '
+                             'a codec config or a list of them')
+        self.codecs = [KEYPOINT_CODECS.build(c) for c in cfgs]
+
+    @property
+    def codec(self):
+        """The (first) codec."""
+        return self.codecs[0]
 
     def transform(self, results: Dict) -> Dict:
-        results.update(self.codec.encode(results))
+        written = {}
+        for codec in self.codecs:
+            encoded = codec.encode(results)
+            for key, value in encoded.items():
+                if key in written and not np.array_equal(
+                        np.asarray(written[key][1]), np.asarray(value)):
+                    raise ValueError(
+                        f'GenerateTarget: codecs {written[key][0]} and '
+                        f'{type(codec).__name__} write different {key!r}; '
+                        'give them the same input_size, heatmap_size and '
+                        'skeleton')
+                written[key] = (type(codec).__name__, value)
+            results.update(encoded)
         return results
 
     def transform_batch(self, batch: Dict, draws=None) -> Dict:

@@ -3,7 +3,7 @@ from .anatomy3d_head import Anatomy3DHead
 from .base_head import BaseHead, stack_field
 from .heatmap_head import (HeatmapHead, IntegralHeatmapHead, deconv_layers,
                            init_deconv_head)
-from .hemlets_head import (HEMletsNet, HEMletsOutput,
+from .hemlets_head import (HEMletsHead, HEMletsNet, HEMletsOutput,
                            flip_hemlets_output)
 from .integral_volumetric_head import IntegralVolumetricHead
 from .regression_head import RegressionHead3D
@@ -11,4 +11,4 @@ from .regression_head import RegressionHead3D
 __all__ = ['BaseHead', 'stack_field', 'Anatomy3DHead', 'AbsPoseHead',
            'RegressionHead3D', 'HeatmapHead', 'IntegralHeatmapHead',
            'deconv_layers', 'init_deconv_head', 'IntegralVolumetricHead',
-           'HEMletsNet', 'HEMletsOutput', 'flip_hemlets_output']
+           'HEMletsHead', 'HEMletsNet', 'HEMletsOutput', 'flip_hemlets_output']

@@ -11,8 +11,10 @@ HEMlets Eq. 6's lambda from :func:`~pose3d_toolbox.models.utils.weight_3d`).
 Targets and decoding to camera metres belong to
 :class:`~pose3d_toolbox.codecs.IntegralPose3DCodec`.
 
-Heads built on it (HEMlets) override :meth:`IntegralVolumetricHead.volume`
-(features -> volumes) and add their terms to
+Heads built on it (HEMlets) override
+:meth:`IntegralVolumetricHead.build_layers` and
+:meth:`IntegralVolumetricHead.volume` (features -> volumes) and add their
+terms to
 :meth:`IntegralVolumetricHead.loss` next to
 :meth:`IntegralVolumetricHead.loss_3d`. ``forward`` returns the volumes,
 so the top-down estimator's flip test mirrors them with
@@ -74,11 +76,17 @@ class IntegralVolumetricHead(BaseHead):
                 'the same skeleton')
         self.depth_bins = self.codec.depth_bins
         self.beta, self.normalization = float(beta), normalization
+        self.build_layers(in_channels, deconv_channels, deconv_kernel)
+        self.loss_module = MODELS.build(loss)
+
+    def build_layers(self, in_channels: int, deconv_channels: Sequence[int],
+                     deconv_kernel: int) -> None:
+        """The layers :meth:`volume` runs (the step a subclass replaces,
+        with :meth:`volume`)."""
         self.deconv = deconv_layers(in_channels, deconv_channels,
                                     deconv_kernel)
         last = deconv_channels[-1] if len(deconv_channels) else in_channels
         self.final = nn.Conv2d(last, self.num_keypoints * self.depth_bins, 1)
-        self.loss_module = MODELS.build(loss)
 
     def init_weights(self):
         super().init_weights()

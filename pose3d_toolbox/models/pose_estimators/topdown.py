@@ -15,7 +15,9 @@ class TopdownPoseEstimator(ComposedPoseEstimator):
     Flip test (``test_cfg=dict(flip_test=True)``): the mirrored crop's
     heatmaps are mirrored back (width reversed, joints swapped by the
     skeleton's ``flip_indices``: the data samples' ``skeleton``, else the
-    model's) and averaged with the crop's before decoding.
+    model's) and averaged with the crop's before decoding; a head with a
+    ``flip_output(outputs, skeleton)`` method (several outputs, e.g.
+    :class:`~pose3d_toolbox.models.heads.HEMletsHead`) mirrors its own.
 
     Args: see :class:`~.base.ComposedPoseEstimator`; the data preprocessor
     defaults to ``ImageDataPreprocessor`` (ImageNet mean / std).
@@ -30,4 +32,6 @@ class TopdownPoseEstimator(ComposedPoseEstimator):
         name = data_samples[0].metainfo.get('skeleton') if data_samples \
             else None
         skeleton = get_skeleton(name) if name else self.skeleton
+        if hasattr(self.head, 'flip_output'):  # heads of several outputs
+            return self.head.flip_output(outputs, skeleton)
         return flip_heatmaps(outputs, skeleton.flip_indices)

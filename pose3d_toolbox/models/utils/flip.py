@@ -35,7 +35,13 @@ def flip_heatmaps(maps: torch.Tensor, flip_indices) -> torch.Tensor:
 
 def flip_test(forward: Callable, inputs: torch.Tensor,
               flip_input: Callable, flip_output: Callable) -> torch.Tensor:
-    """``(forward(x) + flip_output(forward(flip_input(x)))) / 2``."""
+    """``(forward(x) + flip_output(forward(flip_input(x)))) / 2``; a
+    named tuple of tensors (a head with several outputs, e.g.
+    :class:`~pose3d_toolbox.models.heads.HEMletsOutput`) is averaged field
+    by field."""
     outputs = forward(inputs)
-    mirrored = forward(flip_input(inputs))
-    return (outputs + flip_output(mirrored)) / 2
+    mirrored = flip_output(forward(flip_input(inputs)))
+    if isinstance(outputs, tuple):
+        return type(outputs)(*((a + b) / 2
+                               for a, b in zip(outputs, mirrored)))
+    return (outputs + mirrored) / 2
