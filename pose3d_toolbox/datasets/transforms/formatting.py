@@ -58,9 +58,10 @@ class GenerateTarget(BaseTransform):
         return results
 
     def transform_batch(self, batch: Dict, draws=None) -> Dict:
-        """The batch form: the codec's ``encode_batch`` on the whole batch
+        """The batch form: each codec's ``encode_batch`` on the whole batch
         (a lifting batch dict, see ``BaseLiftingDataset.gather_batch``)."""
-        batch.update(self.codec.encode_batch(batch))
+        for codec in self.codecs:
+            batch.update(codec.encode_batch(batch))
         return batch
 
 
