@@ -518,3 +518,31 @@ def make_h36m_image_fixture(root: Union[str, os.PathLike],
                 cv2.imwrite(path, _person_image(rng, (1000, 1002),
                                                 part[:, :2])[..., ::-1])
     return out
+
+
+def flip_test_predictions(model, skeleton):
+    """Predictions of a top-down 3D estimator for a random crop with the
+    principal point on the crop's centre line: ``(a, b, c)`` for the image
+    with the flip test, its mirror with the flip test, and the image
+    without it. The head's parameters are redrawn (std 0.3) so that it is
+    non-trivial and asymmetric. With a correct flip test, ``a`` is ``b``
+    mirrored (x -> -x, left and right swapped) and differs from ``c``."""
+    import torch
+    from pose3d_toolbox.structures import PoseDataSample
+    for p in model.head.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    model.eval()
+    meta = dict(skeleton=skeleton, crop_matrix=np.eye(2, 3),
+                gt_root_depth=4.0,
+                camera=dict(f=np.array([[60.0], [60.0]]),
+                            c=np.array([[15.5], [15.5]])))
+    img = torch.randn(1, 3, 32, 32)
+
+    def predict(x):
+        return model(x, [PoseDataSample(metainfo=meta)], 'predict')[0]
+
+    with torch.no_grad():
+        a, b = predict(img), predict(img.flip(-1))
+        model.test_cfg['flip_test'] = False
+        c = predict(img)
+    return a, b, c

@@ -149,22 +149,8 @@ def test_flip_test_prediction_is_mirror_symmetric_in_3d():
         head=dict(type='IntegralVolumetricHead', codec=CODEC,
                   deconv_channels=(8, 8, 8)),
         test_cfg=dict(flip_test=True)))
-    for p in model.head.parameters():  # a non-trivial, asymmetric head
-        torch.nn.init.normal_(p, std=0.3)
-    model.eval()
-    meta = dict(skeleton='h36m', crop_matrix=np.eye(2, 3),
-                gt_root_depth=4.0,
-                camera=dict(f=np.array([[60.0], [60.0]]),
-                            c=np.array([[15.5], [15.5]])))
-    img = torch.randn(1, 3, 32, 32)
-
-    def predict(x):
-        return model(x, [PoseDataSample(metainfo=meta)], 'predict')[0]
-
-    with torch.no_grad():
-        a, b = predict(img), predict(img.flip(-1))
-        model.test_cfg['flip_test'] = False
-        c = predict(img)
+    from fixtures import flip_test_predictions
+    a, b, c = flip_test_predictions(model, 'h36m')
     mirrored = b.pred_keypoints_3d[H36M.flip_indices].copy()
     mirrored[:, 0] = -mirrored[:, 0]
     np.testing.assert_allclose(a.pred_keypoints_3d, mirrored, atol=1e-5)
