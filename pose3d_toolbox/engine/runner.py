@@ -10,10 +10,12 @@ from typing import Optional
 import torch
 import torch.distributed as dist
 from mmengine.dist import get_rank, is_main_process
+from mmengine.logging import MessageHub, MMLogger
 from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmengine.utils.dl_utils import collect_env
+from mmengine.visualization import Visualizer
 
 from pose3d_toolbox.registry import LOOPS, RUNNERS
 from pose3d_toolbox.utils.atomic import commit_tmp_file
@@ -54,6 +56,19 @@ def init_cpu_process_group(launcher: str,
     dist.init_process_group(backend='gloo', **kwargs)
 
 
+def unused_experiment_name(name: str) -> str:
+    """``name``, or ``name_2``, ``name_3``, ... if a logger, message hub or
+    visualizer of that name already exists in this process."""
+    taken = lambda n: any(  # noqa: E731
+        cls.check_instance_created(n)
+        for cls in (MMLogger, MessageHub, Visualizer))
+    candidate, k = name, 1
+    while taken(candidate):
+        k += 1
+        candidate = f'{name}_{k}'
+    return candidate
+
+
 @RUNNERS.register_module()
 class Pose3dRunner(Runner):
     """:class:`mmengine.runner.Runner`, safe for CPU clusters and crashes.
@@ -83,6 +98,13 @@ class Pose3dRunner(Runner):
       the shipped configs; rule and measurements in
       :mod:`pose3d_toolbox.engine.threads`), logged at start as ``torch
       threads: N (reason)``.
+    - Runners built one after another in one process (benchmarks, tests,
+      :func:`~pose3d_toolbox.apis.train_and_test`) never share mmengine's
+      logger, message hub or visualizer: mmengine names them after the
+      config and the second-resolution timestamp, so a second runner of the
+      same config within one second would write its log and config into
+      the first one's (perhaps deleted) directory; a taken name gets a
+      ``_2``, ``_3``, ... suffix.
     """
 
     def setup_env(self, env_cfg):
@@ -97,6 +119,11 @@ class Pose3dRunner(Runner):
                                        dist_cfg.get('timeout'))
         super().setup_env(env_cfg)
         self._setup_threads(env_cfg)
+
+    def build_logger(self, *args, **kwargs):
+        # the first of the per-run instances mmengine builds from the name
+        self._experiment_name = unused_experiment_name(self._experiment_name)
+        return super().build_logger(*args, **kwargs)
 
     def _setup_threads(self, env_cfg):
         """Size the loaders' workers and torch's threads to the free cores

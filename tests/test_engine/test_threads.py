@@ -132,3 +132,22 @@ def test_runner_honours_an_env_cfg_override(tmp_path, monkeypatch,
     assert torch.get_num_threads() == 2
     assert runner._train_dataloader['num_workers'] == 2
     assert 'torch threads: 2 (env_cfg.num_threads)' in runner._thread_log
+
+
+def test_runners_of_one_second_keep_their_own_log_and_config(
+        tmp_path, monkeypatch, keep_torch_threads):
+    """Two runners of one config built within the same second (mmengine's
+    timestamp) each write into their own work directory (CI once failed
+    when the second reused the first's deleted visualizer directory)."""
+    import shutil
+    import time
+    monkeypatch.setattr(time, 'time', lambda: 1.8e9)
+    first = _runner(tmp_path / 'a', dict(num_threads=1))
+    shutil.rmtree(tmp_path / 'a')
+    second = _runner(tmp_path / 'b', dict(num_threads=1))
+    assert first.timestamp == second.timestamp
+    assert second.experiment_name == first.experiment_name + '_2'
+    assert second.logger.log_file.startswith(str(tmp_path / 'b'))
+    assert second.message_hub is not first.message_hub
+    assert str(tmp_path / 'b') in second.visualizer._vis_backends[
+        'LocalVisBackend']._save_dir
