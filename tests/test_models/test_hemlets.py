@@ -10,7 +10,7 @@ from pose3d_toolbox.codecs import HEMletsCodec, part_flip_indices
 from pose3d_toolbox.models.backbones.resnet import ResNet
 from pose3d_toolbox.models.heads import (HEMletsNet, HEMletsOutput,
                                          deconv_layers, flip_hemlets_output)
-from pose3d_toolbox.models.losses import HEMletsLoss, masked_map_mse
+from pose3d_toolbox.models.losses import HEMletsLoss, masked_map_l2
 from pose3d_toolbox.registry import MODELS
 from pose3d_toolbox.skeletons import HEMLETS
 
@@ -20,34 +20,48 @@ TINY = dict(in_channels=16, deconv_channels=(8, 8), feature_channels=12,
             fusion_channels=6, depth_bins=4)
 
 
-def test_masked_map_mse_by_hand():
+def test_masked_map_l2_by_hand():
     pred = torch.zeros(1, 2, 3, 2, 2)
     target = torch.zeros(1, 2, 3, 2, 2)
-    target[0, 0] = 1.0           # part 0: squared error 1 everywhere
-    target[0, 1, 2, 0, 0] = 6.0  # part 1: 36 on 1 of 12 pixels -> 3
-    assert masked_map_mse(pred, target).item() == pytest.approx(2.0)
+    target[0, 0] = 1.0           # part 0: squared error 1 on 12 pixels
+    target[0, 1, 2, 0, 0] = 6.0  # part 1: 36 on 1 of 12 pixels
+    assert masked_map_l2(pred, target).item() == pytest.approx(24.0)
     w = torch.tensor([[1.0, 0.0]])
-    assert masked_map_mse(pred, target, w).item() == pytest.approx(1.0)
+    assert masked_map_l2(pred, target, w).item() == pytest.approx(12.0)
     w = torch.tensor([[0.0, 1.0]])
-    assert masked_map_mse(pred, target, w).item() == pytest.approx(3.0)
+    assert masked_map_l2(pred, target, w).item() == pytest.approx(36.0)
     # a batch of 2D-only samples (A = 0 everywhere): no HEMlets loss
-    zero = masked_map_mse(pred, target, torch.zeros(1, 2))
+    zero = masked_map_l2(pred, target, torch.zeros(1, 2))
     assert zero.item() == 0.0
     with pytest.raises(ValueError, match='equal'):
-        masked_map_mse(pred, target[:, :1])
+        masked_map_l2(pred, target[:, :1])
+
+
+@pytest.mark.parametrize('size, sigma', [(16, 1.0), (64, 2.0), (32, 2.0)])
+def test_masked_map_l2_of_an_empty_prediction_is_pi_sigma_squared(size,
+                                                                   sigma):
+    """The all-zero prediction of a full Gaussian costs ``pi sigma^2``
+    whatever the map size (the sum of ``exp(-r^2 / sigma^2)``), so alpha
+    balances the same terms at 16 x 16 as at the paper's 64 x 64."""
+    from pose3d_toolbox.codecs.heatmap import gaussian_heatmaps
+    centre = np.full((1, 2), (size - 1) / 2)
+    target = torch.as_tensor(gaussian_heatmaps(centre, (size, size),
+                                               sigma)[None]).float()
+    loss = masked_map_l2(torch.zeros_like(target), target).item()
+    assert loss == pytest.approx(np.pi * sigma**2, rel=0.05)
 
 
 def test_hemlets_loss_alpha_and_switches():
     trip = torch.zeros(2, 2, 3, 2, 2, requires_grad=True)
-    trip_t = torch.ones(2, 2, 3, 2, 2)            # MSE 1 per part
+    trip_t = torch.ones(2, 2, 3, 2, 2)            # 12 per part
     trip_w = torch.tensor([[1.0, 1.0], [0.0, 0.0]])  # sample 1: 2D-only
     hm = torch.zeros(2, 3, 2, 2, requires_grad=True)
-    hm_t = torch.full((2, 3, 2, 2), 2.0)           # MSE 4 per joint
+    hm_t = torch.full((2, 3, 2, 2), 2.0)           # 16 per joint
     hm_w = torch.ones(2, 3)
     args = (trip, hm, trip_t, trip_w, hm_t, hm_w)
     losses = HEMletsLoss()(*args)
-    assert losses['loss_hem'].item() == pytest.approx(0.05 * 1.0)
-    assert losses['loss_2d'].item() == pytest.approx(0.05 * 4.0)
+    assert losses['loss_hem'].item() == pytest.approx(0.05 * 12.0)
+    assert losses['loss_2d'].item() == pytest.approx(0.05 * 16.0)
     sum(losses.values()).backward()
     # the 2D-only sample's triplets get no gradient; its heatmaps do
     assert trip.grad[1].abs().sum() == 0 and trip.grad[0].abs().sum() > 0
@@ -58,7 +72,7 @@ def test_hemlets_loss_alpha_and_switches():
     assert set(HEMletsLoss(use_hem=False)(*args)) == {'loss_2d'}
     assert HEMletsLoss(use_hem=False, use_2d=False)(*args) == {}
     assert HEMletsLoss(alpha=1.0)(*args)['loss_2d'].item() == \
-        pytest.approx(4.0)
+        pytest.approx(16.0)
 
 
 @pytest.mark.parametrize('variant, S', [('hemlets', 3), ('5s', 5)])

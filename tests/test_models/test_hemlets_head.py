@@ -11,7 +11,7 @@ from pose3d_toolbox.codecs import (HEMletsCodec, IntegralPose3DCodec,
                                    part_flip_indices)
 from pose3d_toolbox.datasets.transforms import GenerateTarget
 from pose3d_toolbox.models.heads import HEMletsHead, HEMletsOutput
-from pose3d_toolbox.models.losses import masked_map_mse
+from pose3d_toolbox.models.losses import masked_map_l2
 from pose3d_toolbox.models.utils import flip_heatmaps, flip_test
 from pose3d_toolbox.registry import MODELS
 from pose3d_toolbox.skeletons import HEMLETS
@@ -69,10 +69,10 @@ def test_loss_is_eq8_with_table4_switches():
     out = head(feats)
     stack = lambda key: torch.as_tensor(  # noqa: E731
         np.stack([s.get(key) for s in samples])).float()
-    assert losses['loss_hem'].item() == pytest.approx(0.05 * masked_map_mse(
+    assert losses['loss_hem'].item() == pytest.approx(0.05 * masked_map_l2(
         out.triplets, stack('hemlets_triplets'),
         stack('hemlets_weight')).item(), rel=1e-5)
-    assert losses['loss_2d'].item() == pytest.approx(0.05 * masked_map_mse(
+    assert losses['loss_2d'].item() == pytest.approx(0.05 * masked_map_l2(
         out.heatmaps, stack('heatmaps'), stack('target_weight')).item(),
         rel=1e-5)
     # L_3D is the integral baseline's, on the fused volume
