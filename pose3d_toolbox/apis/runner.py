@@ -11,6 +11,7 @@ import re
 import time
 from typing import Optional
 
+import numpy as np
 import torch.distributed as dist
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.hooks import Hook
@@ -381,3 +382,23 @@ def train_and_test(cfg: Config) -> dict:
                 train_samples=recorder.train_samples,
                 params=sum(p.numel() for p in model.parameters()),
                 model=model)
+
+
+def seed_check_table(seed_check: dict, seeds) -> str:
+    """The benchmarks' seed check as a markdown table: per row (a dict
+    ``row -> [MPJPE per seed]``, in the order of ``seeds``) the values, their
+    mean, their spread and the mean's difference to the ``'baseline'`` row's
+    mean. A difference between rows smaller than the spread between seeds
+    is not a finding."""
+    lines = [f'Seed check (same budget, seeds {", ".join(map(str, seeds))}):',
+             '| row | MPJPE per seed (mm) | mean | spread (max - min) | '
+             'mean - baseline mean |', '|---|---|---|---|---|']
+    base = seed_check.get('baseline')
+    for name, values in seed_check.items():
+        mean = float(np.mean(values))
+        diff = (f'{mean - float(np.mean(base)):+.1f}' if base and
+                name != 'baseline' else '')
+        lines.append(f'| {name} | ' + ' / '.join(f'{v:.1f}' for v in values)
+                     + f' | {mean:.1f} | {max(values) - min(values):.1f} | '
+                     f'{diff} |')
+    return '\n'.join(lines)

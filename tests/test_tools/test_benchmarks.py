@@ -65,3 +65,26 @@ def test_elepose_benchmark_rows(capsys, tmp_path):
                                                 tool.ROWS[4][0]]
     assert 'nll_pearson' in results[-1][1]
     assert (tmp_path / 'nll_vs_error.png').exists()
+
+
+def test_hemlets_table4_rows_seed_check_and_resume(capsys, tmp_path,
+                                                   monkeypatch):
+    import benchmark_hemlets_table4 as tool
+    argv = ['--rows', 'baseline', 'full', '--epochs', '1', '--extra-seeds',
+            '1', '--work-dir', str(tmp_path), '--cfg-options',
+            'train_dataloader.dataset.max_samples=16',
+            'test_dataloader.dataset.max_samples=8']
+    results = tool.main(argv)
+    out = capsys.readouterr().out
+    assert '| baseline | L_3D |' in out and '| full |' in out
+    assert 'Seed check' in out and 'Ordering by MPJPE' in out
+    for r in results['rows'].values():
+        assert np.isfinite(r['mpjpe']) and r['error_2d_px'] > 0
+        assert r['n_test'] == 8 and r['epochs'] == 1
+    assert results['rows']['full']['params'] > \
+        results['rows']['baseline']['params']
+    assert len(results['seed_check']['full']) == 2
+    assert (tmp_path / 'full_seed1' / 'epoch_1.pth').exists()
+    # an interrupted command resumes: finished runs are read back
+    monkeypatch.setattr(tool, 'train_and_test', None)
+    assert tool.main(argv) == results

@@ -45,7 +45,8 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
-                                        IdKeepingDictAction, train_and_test)
+                                        IdKeepingDictAction,
+                                        seed_check_table, train_and_test)
 from pose3d_toolbox.codecs.bone import joints_to_bones  # noqa: E402
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -217,23 +218,12 @@ def main(argv=None):
 
 
 def print_seed_check(args, seed_check):
-    """MPJPE of the rows trained with several seeds, and their mean
-    difference to the baseline's."""
+    """MPJPE of the rows trained with several seeds and their spread."""
     if not seed_check or max(len(v) for v in seed_check.values()) < 2:
         return
     seeds = [args.seed] + [s for s in args.extra_seeds if s != args.seed]
     print()
-    print(f'Seed check (same budget, seeds {", ".join(map(str, seeds))}):')
-    print('| row | MPJPE per seed (mm) | mean | spread (max - min) | '
-          'mean - baseline mean |')
-    print('|---|---|---|---|---|')
-    base = seed_check.get('baseline')
-    for name, values in seed_check.items():
-        mean = float(np.mean(values))
-        diff = (f'{mean - float(np.mean(base)):+.1f}' if base and
-                name != 'baseline' else '')
-        print(f'| {name} | ' + ' / '.join(f'{v:.1f}' for v in values) +
-              f' | {mean:.1f} | {max(values) - min(values):.1f} | {diff} |')
+    print(seed_check_table(seed_check, seeds), flush=True)
 
 
 def print_table(args, cfg, results):

@@ -1,0 +1,189 @@
+"""HEMlets' Table 4 (alternative intermediate supervision) on the embedded
+CMU renders, one command, one table.
+
+The four rows are the configs ``configs/hemlets/table4-{baseline,2d,hem,
+full}_r18_cmu.py``: the integral 3D baseline (no HEMlets branch, ``L_3D``
+only), then the HEMlets head trained with ``alpha L_2D + L_3D``,
+``alpha L_HEM + L_3D`` and ``alpha (L_HEM + L_2D) + L_3D`` (Eq. 8). Every
+row has the same data, input size, schedule, number of updates and seed
+(``--epochs`` epochs of the configs' batch of 16, the learning rate
+divided by 10 for the last 2 epochs), and is trained and tested through
+the Runner (``train_and_test``: what ``tools/train.py CONFIG`` followed by
+``tools/test.py`` does). The test set is the CMU test subjects (fixed
+rig, every 20th frame); the root depth comes from the bone-length fit, not
+the ground truth, so MPJPE (root-aligned) and PA-MPJPE are the columns to
+compare with the paper's Protocol #1 numbers, MRPE is the root estimate's
+error and the 2D error is in image pixels. ``--seed-rows`` are trained
+again with ``--extra-seeds`` and a seed check is printed: a difference
+between rows smaller than the spread between seeds is not a finding.
+
+With ``--work-dir DIR`` every run keeps its work directory
+(``DIR/<row>_seed<seed>``: log, checkpoints) and its numbers
+(``results.json``); a run whose ``results.json`` exists is read back
+instead of trained again, so an interrupted command resumes where it
+stopped. Example::
+
+    python tools/analysis/benchmark_hemlets_table4.py --work-dir \\
+        work_dirs/hemlets_table4                 # 6 runs x ~20 min, 1 core
+    python tools/analysis/benchmark_hemlets_table4.py --epochs 1 \\
+        --extra-seeds                            # a quick look, no seeds
+
+The paper's numbers (Human3.6M Protocol #1, ResNet-50 at 256 x 256,
+Table 4) are printed beside ours for orientation; the values are not
+comparable, the ordering is the finding.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import platform
+import sys
+import tempfile
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+
+from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
+                                        IdKeepingDictAction,
+                                        apply_cfg_options, seed_check_table,
+                                        train_and_test)
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+# row: (config, what trains, paper Table 4 MPJPE in mm)
+ROWS = {
+    'baseline': ('table4-baseline_r18_cmu.py', 'L_3D', 47.1),
+    '2d': ('table4-2d_r18_cmu.py', 'a L_2D + L_3D', 44.2),
+    'hem': ('table4-hem_r18_cmu.py', 'a L_HEM + L_3D', 42.6),
+    'full': ('table4-full_r18_cmu.py', 'a (L_HEM + L_2D) + L_3D', 39.9),
+}
+COLUMNS = (('mpjpe', 'MPJPE (mm)'), ('p-mpjpe', 'PA-MPJPE (mm)'),
+           ('mrpe', 'MRPE (mm)'), ('error_2d_px', '2D error (px)'))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--rows', nargs='+', default=list(ROWS),
+                        choices=list(ROWS))
+    parser.add_argument('--epochs', type=int, default=None,
+                        help='epochs per row (default: the configs\' 10)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--extra-seeds', type=int, nargs='*', default=[1],
+                        help='train --seed-rows again with these seeds')
+    parser.add_argument('--seed-rows', nargs='*', default=['baseline', 'full'],
+                        choices=list(ROWS), help='rows of the seed check')
+    parser.add_argument('--work-dir', default=None,
+                        help='keep each run in DIR/<row>_seed<seed> and '
+                        'skip runs already there (default: temporary)')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads of the training process')
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=IdKeepingDictAction, default={},
+                        help='applied to every row; ' + CFG_OPTIONS_HELP)
+    return parser.parse_args(argv)
+
+
+def row_config(name: str, args, seed: int, work_dir: str) -> Config:
+    """The row's config with the benchmark's seed, epochs and overrides."""
+    path = osp.join(REPO, 'configs', 'hemlets', ROWS[name][0])
+    cfg = Config.fromfile(path)
+    options = {'randomness.seed': seed}
+    if args.epochs is not None:
+        options['train_cfg.max_epochs'] = args.epochs
+    apply_cfg_options(cfg, dict(options, **args.cfg_options), path)
+    # evaluated once, after training, by the test loop
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.work_dir = work_dir
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+def run_row(name: str, args, seed: int) -> dict:
+    """Train and test one row (or read back a finished run's numbers)."""
+    if args.work_dir is None:
+        with tempfile.TemporaryDirectory() as work_dir:
+            return _train_and_test(name, args, seed, work_dir)
+    work_dir = osp.join(args.work_dir, f'{name}_seed{seed}')
+    done = osp.join(work_dir, 'results.json')
+    if osp.exists(done):
+        with open(done) as f:
+            return json.load(f)
+    result = _train_and_test(name, args, seed, work_dir)
+    tmp = done + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(result, f, indent=1)
+    os.replace(tmp, done)
+    return result
+
+
+def _train_and_test(name, args, seed, work_dir) -> dict:
+    cfg = row_config(name, args, seed, work_dir)
+    run = train_and_test(cfg)
+    out = {key: float(run['metrics'][key]) for key, _ in COLUMNS}
+    out.update(train_s=run['train_seconds'], params=run['params'],
+               n_test=len(run['predictions']),
+               epochs=cfg.train_cfg.max_epochs,
+               batch_size=cfg.train_dataloader.batch_size,
+               train_samples=run['train_samples'])
+    return out
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    print(f'torch {torch.__version__}, Python {platform.python_version()}, '
+          f'{torch.get_num_threads()} thread(s)', flush=True)
+    runs = [(name, args.seed) for name in args.rows] + [
+        (name, seed) for seed in args.extra_seeds for name in args.seed_rows
+        if name in args.rows and seed != args.seed]
+    results, seed_check = {}, {}
+    for name, seed in runs:
+        print(f'row {name}, seed {seed}', flush=True)
+        r = run_row(name, args, seed)
+        print('  -> ' + ', '.join(f'{k} {r[k]:.2f}' for k, _ in COLUMNS),
+              flush=True)
+        if seed == args.seed:
+            results[name] = r
+        if name in args.seed_rows:
+            seed_check.setdefault(name, []).append(r['mpjpe'])
+    print_table(args, results)
+    print_seed_check(args, seed_check)
+    return dict(rows=results, seed_check=seed_check)
+
+
+def print_table(args, results):
+    first = next(iter(results.values()))
+    print()
+    print(f'HEMlets Table 4 on the embedded CMU renders: every row '
+          f'{first["epochs"]} epochs x {first["train_samples"]} samples, '
+          f'batch {first["batch_size"]}, seed {args.seed}; test subjects '
+          f'02/13/49, {first["n_test"]} samples; root depth from the '
+          'bone-length fit; trained and tested through the Runner')
+    print('| row | trains | ' + ' | '.join(t for _, t in COLUMNS) +
+          ' | MPJPE / baseline | params | train s | paper H36M MPJPE (mm) |')
+    print('|' + '---|' * (len(COLUMNS) + 6))
+    base = results.get('baseline')
+    for name, r in results.items():
+        config, trains, paper = ROWS[name]
+        ratio = f'{r["mpjpe"] / base["mpjpe"]:.3f}' if base else ''
+        print(f'| {name} | {trains} | ' +
+              ' | '.join(f'{r[k]:.1f}' for k, _ in COLUMNS) +
+              f' | {ratio} | {r["params"] / 1e6:.2f}M | '
+              f'{r["train_s"]:.0f} | {paper} |')
+    order = sorted(results, key=lambda n: -results[n]['mpjpe'])
+    print('Ordering by MPJPE (worst to best): ' + ' > '.join(order) +
+          '; the paper\'s: baseline > 2d > hem > full.', flush=True)
+
+
+def print_seed_check(args, seed_check):
+    """MPJPE of the rows trained with several seeds and their spread."""
+    if not seed_check or max(len(v) for v in seed_check.values()) < 2:
+        return
+    seeds = [args.seed] + [s for s in args.extra_seeds if s != args.seed]
+    print()
+    print(seed_check_table(seed_check, seeds), flush=True)
+
+
+if __name__ == '__main__':
+    main()
