@@ -20,7 +20,7 @@ depth_bins = 16  # D [64]
 deconv_channels = (128, 128, 128)  # [256, 256, 256]
 render_margin = 1.25  # room for zoom-out / rotation around the person's box
 render_size = (80, 80)  # = input_size * render_margin
-max_epochs = 10
+max_epochs = 5
 batch_size = 16
 cache_dir = True
 root_depth = 'bone_length_fit'  # or 'ground_truth' (Protocol #1)
