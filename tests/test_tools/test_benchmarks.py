@@ -69,7 +69,7 @@ def test_elepose_benchmark_rows(capsys, tmp_path):
 
 def test_hemlets_table4_rows_seed_check_and_resume(capsys, tmp_path,
                                                    monkeypatch):
-    import benchmark_hemlets_table4 as tool
+    import benchmark_image_ablation as tool
     argv = ['--rows', 'baseline', 'full', '--epochs', '1', '--extra-seeds',
             '1', '--work-dir', str(tmp_path), '--cfg-options',
             'train_dataloader.dataset.max_samples=16',

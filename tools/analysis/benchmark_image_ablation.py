@@ -1,7 +1,7 @@
-"""HEMlets' Table 4 (alternative intermediate supervision) on the embedded
-CMU renders, one command, one table.
+"""The image -> 3D ablations on the embedded CMU renders, one command, one
+table each: HEMlets' Table 4 (``--table hemlets``, the default).
 
-The four rows are the configs ``configs/hemlets/table4-{baseline,2d,hem,
+HEMlets' four rows are the configs ``configs/hemlets/table4-{baseline,2d,hem,
 full}_r18_cmu.py``: the integral 3D baseline (no HEMlets branch, ``L_3D``
 only), then the HEMlets head trained with ``alpha L_2D + L_3D``,
 ``alpha L_HEM + L_3D`` and ``alpha (L_HEM + L_2D) + L_3D`` (Eq. 8). Every
@@ -23,14 +23,15 @@ With ``--work-dir DIR`` every run keeps its work directory
 instead of trained again, so an interrupted command resumes where it
 stopped. Example::
 
-    python tools/analysis/benchmark_hemlets_table4.py --work-dir \\
-        work_dirs/hemlets_table4                 # 6 runs x ~20 min, 1 core
-    python tools/analysis/benchmark_hemlets_table4.py --epochs 1 \\
+    python tools/analysis/benchmark_image_ablation.py --work-dir \\
+        work_dirs/hemlets_table4                 # 6 runs x ~10 min, 1 core
+    python tools/analysis/benchmark_image_ablation.py --epochs 1 \\
         --extra-seeds                            # a quick look, no seeds
 
-The paper's numbers (Human3.6M Protocol #1, ResNet-50 at 256 x 256,
-Table 4) are printed beside ours for orientation; the values are not
-comparable, the ordering is the finding.
+The papers' numbers (Human3.6M Protocol #1, ResNet-50 at 256 x 256) are
+printed beside ours for orientation; the values are not comparable, the
+ordering is the finding. A table is a :data:`TABLES` entry: its configs'
+folder, and per row the config, what trains and the paper's MPJPE.
 """
 import argparse
 import json
@@ -51,12 +52,15 @@ from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
                                         train_and_test)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-# row: (config, what trains, paper Table 4 MPJPE in mm)
-ROWS = {
-    'baseline': ('table4-baseline_r18_cmu.py', 'L_3D', 47.1),
-    '2d': ('table4-2d_r18_cmu.py', 'a L_2D + L_3D', 44.2),
-    'hem': ('table4-hem_r18_cmu.py', 'a L_HEM + L_3D', 42.6),
-    'full': ('table4-full_r18_cmu.py', 'a (L_HEM + L_2D) + L_3D', 39.9),
+# table: (title, configs folder, {row: (config, what trains, paper MPJPE)},
+#         the paper's ordering); the first row is the baseline of the ratios
+TABLES = {
+    'hemlets': ('HEMlets Table 4', 'hemlets', {
+        'baseline': ('table4-baseline_r18_cmu.py', 'L_3D', 47.1),
+        '2d': ('table4-2d_r18_cmu.py', 'a L_2D + L_3D', 44.2),
+        'hem': ('table4-hem_r18_cmu.py', 'a L_HEM + L_3D', 42.6),
+        'full': ('table4-full_r18_cmu.py', 'a (L_HEM + L_2D) + L_3D', 39.9),
+    }, 'baseline > 2d > hem > full'),
 }
 COLUMNS = (('mpjpe', 'MPJPE (mm)'), ('p-mpjpe', 'PA-MPJPE (mm)'),
            ('mrpe', 'MRPE (mm)'), ('error_2d_px', '2D error (px)'))
@@ -64,15 +68,17 @@ COLUMNS = (('mpjpe', 'MPJPE (mm)'), ('p-mpjpe', 'PA-MPJPE (mm)'),
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--rows', nargs='+', default=list(ROWS),
-                        choices=list(ROWS))
+    parser.add_argument('--table', default='hemlets', choices=list(TABLES))
+    parser.add_argument('--rows', nargs='+', default=None,
+                        help='default: all rows of the table')
     parser.add_argument('--epochs', type=int, default=None,
                         help='epochs per row (default: the configs\' 10)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--extra-seeds', type=int, nargs='*', default=[1],
                         help='train --seed-rows again with these seeds')
-    parser.add_argument('--seed-rows', nargs='*', default=['baseline', 'full'],
-                        choices=list(ROWS), help='rows of the seed check')
+    parser.add_argument('--seed-rows', nargs='*', default=None,
+                        help='rows of the seed check (default: the first '
+                        'and the last)')
     parser.add_argument('--work-dir', default=None,
                         help='keep each run in DIR/<row>_seed<seed> and '
                         'skip runs already there (default: temporary)')
@@ -81,12 +87,22 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options', nargs='+',
                         action=IdKeepingDictAction, default={},
                         help='applied to every row; ' + CFG_OPTIONS_HELP)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    rows = list(TABLES[args.table][2])
+    args.rows = args.rows or rows
+    if args.seed_rows is None:
+        args.seed_rows = [rows[0], rows[-1]]
+    unknown = sorted(set(args.rows + args.seed_rows) - set(rows))
+    if unknown:
+        parser.error(f'--table {args.table} has no rows {unknown}; its rows: '
+                     f'{rows}')
+    return args
 
 
 def row_config(name: str, args, seed: int, work_dir: str) -> Config:
     """The row's config with the benchmark's seed, epochs and overrides."""
-    path = osp.join(REPO, 'configs', 'hemlets', ROWS[name][0])
+    _, folder, rows, _ = TABLES[args.table]
+    path = osp.join(REPO, 'configs', folder, rows[name][0])
     cfg = Config.fromfile(path)
     options = {'randomness.seed': seed}
     if args.epochs is not None:
@@ -153,9 +169,10 @@ def main(argv=None):
 
 
 def print_table(args, results):
+    title, _, rows, paper_order = TABLES[args.table]
     first = next(iter(results.values()))
     print()
-    print(f'HEMlets Table 4 on the embedded CMU renders: every row '
+    print(f'{title} on the embedded CMU renders: every row '
           f'{first["epochs"]} epochs x {first["train_samples"]} samples, '
           f'batch {first["batch_size"]}, seed {args.seed}; test subjects '
           f'02/13/49, {first["n_test"]} samples; root depth from the '
@@ -163,9 +180,9 @@ def print_table(args, results):
     print('| row | trains | ' + ' | '.join(t for _, t in COLUMNS) +
           ' | MPJPE / baseline | params | train s | paper H36M MPJPE (mm) |')
     print('|' + '---|' * (len(COLUMNS) + 6))
-    base = results.get('baseline')
+    base = results.get(next(iter(rows)))
     for name, r in results.items():
-        config, trains, paper = ROWS[name]
+        config, trains, paper = rows[name]
         ratio = f'{r["mpjpe"] / base["mpjpe"]:.3f}' if base else ''
         print(f'| {name} | {trains} | ' +
               ' | '.join(f'{r[k]:.1f}' for k, _ in COLUMNS) +
@@ -173,7 +190,7 @@ def print_table(args, results):
               f'{r["train_s"]:.0f} | {paper} |')
     order = sorted(results, key=lambda n: -results[n]['mpjpe'])
     print('Ordering by MPJPE (worst to best): ' + ' > '.join(order) +
-          '; the paper\'s: baseline > 2d > hem > full.', flush=True)
+          f'; the paper\'s: {paper_order}.', flush=True)
 
 
 def print_seed_check(args, seed_check):
