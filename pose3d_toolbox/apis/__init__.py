@@ -1,8 +1,10 @@
-"""User-facing entry points: model-zoo access and inference set-up.
+"""User-facing entry points: model-zoo access, inference set-up and BVH
+export.
 
 Importing this package registers the toolbox's checkpoint loaders with
 mmengine (see :mod:`pose3d_toolbox.apis.model_zoo`), which the tools do.
 """
+from .bvh_export import read_bvh_joints, write_bvh
 from .inference import init_model, resolve_model
 from .model_zoo import (ModelInfo, config_and_checkpoint, get_model_info,
                         load_model_index, register_checkpoint_loaders,
@@ -10,4 +12,5 @@ from .model_zoo import (ModelInfo, config_and_checkpoint, get_model_info,
 
 __all__ = ['ModelInfo', 'config_and_checkpoint', 'get_model_info',
            'init_model', 'load_model_index', 'register_checkpoint_loaders',
-           'resolve_model', 'resolve_weights']
+           'read_bvh_joints', 'resolve_model', 'resolve_weights',
+           'write_bvh']
