@@ -28,30 +28,43 @@ def test_quick_start_trains_and_tests_on_renders(tmp_path):
     assert test['mpjpe'] == val['mpjpe']
 
 
-def h36m_options(iters=2, batch=4):
-    """ResNet-18 and narrow branches at the config's 256 x 256, a few
-    iterations, no worker processes."""
-    opts = ['model.backbone.depth=18', 'model.head.deconv_channels=[16,16,16]',
-            'model.head.feature_channels=32', 'model.head.fusion_channels=16',
-            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            f'default_hooks.checkpoint.interval={iters}',
-            'default_hooks.logger.interval=1',
+def mixed_loader_options(batch=4):
+    """``--cfg-options`` items for the Human3.6M + MPII configs
+    (``_base_/datasets/h36m_mpii_image.py``): small batches, no worker
+    processes, a log line per iteration."""
+    opts = ['default_hooks.logger.interval=1',
             f'train_dataloader.batch_size={batch}',
             f'train_dataloader.sampler.batch_size={batch}',
             'val_dataloader.batch_size=4', 'test_dataloader.batch_size=4']
     for split in ('train', 'val', 'test'):
         opts += [f'{split}_dataloader.num_workers=0',
                  f'{split}_dataloader.persistent_workers=False']
-    return ['--cfg-options'] + opts
+    return opts
+
+
+def make_h36m_mpii_files(root):
+    """Human3.6M (npz + cameras.pkl + images) and MPII (json + images)
+    written under ``<root>/data/`` where the configs look for them."""
+    from fixtures import make_h36m_image_fixture, make_mpii_fixture
+    make_h36m_image_fixture(root / 'data' / 'h36m',
+                            subjects=('S1', 'S5', 'S9', 'S11'))
+    make_mpii_fixture(root / 'data' / 'mpii', people=4)
+
+
+def h36m_options(iters=2, batch=4):
+    """ResNet-18 and narrow branches at the config's 256 x 256, a few
+    iterations, no worker processes."""
+    opts = ['model.backbone.depth=18', 'model.head.deconv_channels=[16,16,16]',
+            'model.head.feature_channels=32', 'model.head.fusion_channels=16',
+            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            f'default_hooks.checkpoint.interval={iters}']
+    return ['--cfg-options'] + opts + mixed_loader_options(batch)
 
 
 def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
     """Human3.6M (npz + cameras.pkl + images) and MPII (json + images)
     written under ``<cwd>/data/`` where the config looks for them."""
-    from fixtures import make_h36m_image_fixture, make_mpii_fixture
-    make_h36m_image_fixture(tmp_path / 'data' / 'h36m',
-                            subjects=('S1', 'S5', 'S9', 'S11'))
-    make_mpii_fixture(tmp_path / 'data' / 'mpii', people=4)
+    make_h36m_mpii_files(tmp_path)
     work = tmp_path / 'work'
     proc = run_tool(str(REPO / 'tools' / 'train.py'), H36M, '--work-dir',
                     str(work), *h36m_options(), cwd=tmp_path)

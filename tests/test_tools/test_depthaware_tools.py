@@ -1,0 +1,52 @@
+"""Depth-aware heatmaps through tools/train.py and tools/test.py as a user
+runs them: the quick start on a few embedded renders, and the headline
+config (Human3.6M + MPII, the paper's settings) on generated files in
+MMPose's layout under ``data/`` (shrunk by --cfg-options)."""
+from conftest import REPO, run_tool
+from test_hemlets_tools import make_h36m_mpii_files, mixed_loader_options
+from test_integral3d_tools import metrics, tiny
+
+CMU = 'configs/depthaware_r18_cmu.py'
+H36M = str(REPO / 'configs' / 'depthaware_r50_h36m.py')
+
+
+def test_quick_start_trains_and_tests_on_renders(tmp_path):
+    work = tmp_path / 'work'
+    proc = run_tool('tools/train.py', CMU, '--work-dir', str(work), *tiny())
+    text = proc.stdout + proc.stderr
+    for key in ('loss_heatmap', 'loss_depth', 'loss_embedding'):
+        assert key in text
+    val = metrics(text)
+    for key in ('mpjpe', 'p-mpjpe', 'mrpe', 'error_2d_px'):
+        assert 0 < val[key] < 1e6, (key, val)
+    test = metrics(run_tool('tools/test.py', CMU, str(work / 'epoch_1.pth'),
+                            '--work-dir', str(tmp_path / 'test'),
+                            *tiny()).stdout)
+    assert test['mpjpe'] == val['mpjpe']
+
+
+def h36m_options(batch=4):
+    """ResNet-18 and a 16-channel neck at the config's 256 x 256, one
+    epoch (the fixture's 6 Human3.6M frames, 2 per batch: 3 iterations)."""
+    return ['--cfg-options', 'model.backbone.depth=18',
+            'model.neck.out_channels=16', 'train_cfg.max_epochs=1',
+            'train_cfg.val_interval=1'] + mixed_loader_options(batch)
+
+
+def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
+    make_h36m_mpii_files(tmp_path)
+    work = tmp_path / 'work'
+    proc = run_tool(str(REPO / 'tools' / 'train.py'), H36M, '--work-dir',
+                    str(work), *h36m_options(), cwd=tmp_path)
+    text = proc.stdout + proc.stderr
+    assert 'Epoch(train) [1][3/3]' in text and 'loss_embedding' in text
+    line = [t for t in text.splitlines() if 'Epoch(val)' in t][-1]
+    assert 'mpjpe' in line and 'p-mpjpe' in line and 'error_2d_px' in line
+    assert 'mrpe_z: 0.0000' in line  # Protocol #1: ground-truth root depth
+    ckpt = work / 'epoch_1.pth'
+    assert ckpt.is_file()
+    test = run_tool(str(REPO / 'tools' / 'test.py'), H36M, str(ckpt),
+                    '--work-dir', str(tmp_path / 'test'), *h36m_options(),
+                    cwd=tmp_path)
+    assert metrics(test.stdout + test.stderr)['mpjpe'] == metrics(
+        text)['mpjpe']
