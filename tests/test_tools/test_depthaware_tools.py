@@ -50,3 +50,40 @@ def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
                     cwd=tmp_path)
     assert metrics(test.stdout + test.stderr)['mpjpe'] == metrics(
         text)['mpjpe']
+
+
+def test_live_tensor_bytes_by_hand():
+    """conv -> y (4 MiB); relu(y) * 2 holds y, relu(y) and the product
+    (12 MiB) at once; after ``del y`` only the product (and a scalar)."""
+    import sys
+
+    import torch
+    sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
+    from benchmark_head_cost import live_tensor_bytes
+    conv = torch.nn.Conv2d(8, 64, 3, padding=1)
+    x = torch.randn(1, 8, 128, 128)
+    with torch.no_grad(), live_tensor_bytes() as counter:
+        y = conv(x)
+        z = torch.relu(y) * 2
+        del y
+        v = z.view(-1)  # a view: no new storage
+        s = v.sum()
+    mib = 64 * 128 * 128 * 4
+    assert counter.peak == 3 * mib
+    assert counter.live == mib + s.untyped_storage().nbytes()
+
+
+def test_head_cost_benchmark_prints_the_three_heads():
+    proc = run_tool('tools/analysis/benchmark_head_cost.py', '--repeats',
+                    '1', '--warmup', '0', '--size', '64', '--depth', '18')
+    rows = {r[0]: [float(c) for c in r[1:]] for r in (
+        [c.strip() for c in line.split('|')[1:-1]]
+        for line in proc.stdout.splitlines() if line.startswith('| '))
+        if r[0] != 'head'}
+    # 16 x 16 maps at 64 px: + 2 numbers (depth-aware), x 64 bins (volume)
+    assert rows['depth-aware'][0] == 16 * 16 + 2
+    assert rows['integral 64^3'][0] == 16 * 16 * 64
+    assert rows['HEMlets'][0] > rows['integral 64^3'][0]
+    for per_joint, out_mib, peak, ms in rows.values():
+        assert out_mib == round(per_joint * 18 * 4 / 2**20, 2)
+        assert peak >= out_mib and ms > 0
