@@ -7,7 +7,6 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from pose3d_toolbox.codecs import IntegralPose3DCodec
 from pose3d_toolbox.models.heads import (DepthAwareOutput,
                                          depth_aware_heatmaps,
                                          stage_heatmap_targets)
@@ -15,11 +14,9 @@ from pose3d_toolbox.models.necks import PyramidPooling, UShapeNeck
 from pose3d_toolbox.registry import MODELS
 from pose3d_toolbox.skeletons import H36M
 from pose3d_toolbox.structures import PoseDataSample
+from test_integral_volumetric_head import CODEC, J, make_samples
 
 init_default_scope('pose3d_toolbox')
-J = 17
-CODEC = dict(type='IntegralPose3DCodec', input_size=(32, 32),
-             heatmap_size=(8, 8), depth_range=2.0)
 
 
 def make_head(**kwargs):
@@ -29,25 +26,6 @@ def make_head(**kwargs):
 
 def stage_feats(n=3, channels=6, sizes=(1, 2, 4, 8)):
     return tuple(torch.randn(n, channels, s, s) for s in sizes)
-
-
-def make_samples(rng, has_3d):
-    """Samples with the codec's targets; ``has_3d[i]`` False: 2D-only."""
-    codec = IntegralPose3DCodec(**{k: v for k, v in CODEC.items()
-                                   if k != 'type'})
-    samples = []
-    for with_3d in has_3d:
-        kp3d = rng.normal(0, 0.3, (J, 3)) + (0, 0, 5)
-        info = dict(keypoints_2d_crop=rng.uniform(2, 30, (J, 2)))
-        if with_3d:
-            info['keypoints_3d'] = kp3d
-        s = PoseDataSample(metainfo=dict(skeleton='h36m'))
-        s.set_data(codec.encode(info))
-        s.set_data(dict(has_3d=with_3d))
-        if with_3d:
-            s.set_data(dict(gt_keypoints_3d=kp3d))
-        samples.append(s)
-    return samples
 
 
 def test_depth_aware_heatmap_by_hand():

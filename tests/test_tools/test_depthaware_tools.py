@@ -3,7 +3,8 @@ runs them: the quick start on a few embedded renders, and the headline
 config (Human3.6M + MPII, the paper's settings) on generated files in
 MMPose's layout under ``data/`` (shrunk by --cfg-options)."""
 from conftest import REPO, run_tool
-from test_hemlets_tools import make_h36m_mpii_files, mixed_loader_options
+from test_hemlets_tools import (mixed_loader_options,
+                                train_and_test_on_h36m_mpii_files)
 from test_integral3d_tools import metrics, tiny
 
 CMU = 'configs/depthaware_r18_cmu.py'
@@ -34,22 +35,9 @@ def h36m_options(batch=4):
 
 
 def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
-    make_h36m_mpii_files(tmp_path)
-    work = tmp_path / 'work'
-    proc = run_tool(str(REPO / 'tools' / 'train.py'), H36M, '--work-dir',
-                    str(work), *h36m_options(), cwd=tmp_path)
-    text = proc.stdout + proc.stderr
+    text = train_and_test_on_h36m_mpii_files(tmp_path, H36M, h36m_options(),
+                                             'epoch_1.pth')
     assert 'Epoch(train) [1][3/3]' in text and 'loss_embedding' in text
-    line = [t for t in text.splitlines() if 'Epoch(val)' in t][-1]
-    assert 'mpjpe' in line and 'p-mpjpe' in line and 'error_2d_px' in line
-    assert 'mrpe_z: 0.0000' in line  # Protocol #1: ground-truth root depth
-    ckpt = work / 'epoch_1.pth'
-    assert ckpt.is_file()
-    test = run_tool(str(REPO / 'tools' / 'test.py'), H36M, str(ckpt),
-                    '--work-dir', str(tmp_path / 'test'), *h36m_options(),
-                    cwd=tmp_path)
-    assert metrics(test.stdout + test.stderr)['mpjpe'] == metrics(
-        text)['mpjpe']
 
 
 def test_live_tensor_bytes_by_hand():

@@ -61,26 +61,39 @@ def h36m_options(iters=2, batch=4):
     return ['--cfg-options'] + opts + mixed_loader_options(batch)
 
 
-def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
-    """Human3.6M (npz + cameras.pkl + images) and MPII (json + images)
-    written under ``<cwd>/data/`` where the config looks for them."""
+def train_and_test_on_h36m_mpii_files(tmp_path, config, options,
+                                      checkpoint):
+    """Train ``config`` with ``options`` on Human3.6M and MPII files written
+    by :func:`make_h36m_mpii_files` under ``<tmp_path>/data/``, check the
+    validation (MPJPE, PA-MPJPE, 2D error; the ground-truth root depth of
+    Protocol #1: MRPE-Z 0) and that tools/test.py on ``checkpoint`` (a
+    name in the work directory) prints the same MPJPE; return the
+    training log."""
     make_h36m_mpii_files(tmp_path)
     work = tmp_path / 'work'
-    proc = run_tool(str(REPO / 'tools' / 'train.py'), H36M, '--work-dir',
-                    str(work), *h36m_options(), cwd=tmp_path)
+    proc = run_tool(str(REPO / 'tools' / 'train.py'), config, '--work-dir',
+                    str(work), *options, cwd=tmp_path)
     text = proc.stdout + proc.stderr
-    assert 'Iter(train) [2/2]' in text and 'loss_hem' in text
-    line = [t for t in text.splitlines() if 'Iter(val)' in t][-1]
+    line = [t for t in text.splitlines() if '(val)' in t][-1]
     assert 'mpjpe' in line and 'p-mpjpe' in line and 'error_2d_px' in line
     assert 'mrpe_z: 0.0000' in line  # Protocol #1: ground-truth root depth
-    ckpt = work / 'iter_2.pth'
+    ckpt = work / checkpoint
     assert ckpt.is_file()
-    test = run_tool(str(REPO / 'tools' / 'test.py'), H36M, str(ckpt),
-                    '--work-dir', str(tmp_path / 'test'), *h36m_options(),
+    test = run_tool(str(REPO / 'tools' / 'test.py'), config, str(ckpt),
+                    '--work-dir', str(tmp_path / 'test'), *options,
                     cwd=tmp_path)
     out = test.stdout + test.stderr
     assert [t for t in out.splitlines() if 'mpjpe' in t][-1].split(
         'mpjpe: ')[1].split()[0] == line.split('mpjpe: ')[1].split()[0]
+    return text
+
+
+def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
+    """Human3.6M (npz + cameras.pkl + images) and MPII (json + images)
+    written under ``<cwd>/data/`` where the config looks for them."""
+    text = train_and_test_on_h36m_mpii_files(tmp_path, H36M, h36m_options(),
+                                             'iter_2.pth')
+    assert 'Iter(train) [2/2]' in text and 'loss_hem' in text
 
 
 def test_headline_config_without_human36m_names_file_and_readme(tmp_path):
