@@ -72,6 +72,9 @@ def test_head_cost_benchmark_prints_the_three_heads():
     assert rows['depth-aware'][0] == 16 * 16 + 2
     assert rows['integral 64^3'][0] == 16 * 16 * 64
     assert rows['HEMlets'][0] > rows['integral 64^3'][0]
-    for per_joint, out_mib, peak, ms in rows.values():
+    for per_joint, out_mib, peak, gmacs, ms in rows.values():
         assert out_mib == round(per_joint * 18 * 4 / 2**20, 2)
-        assert peak >= out_mib and ms > 0
+        assert peak >= out_mib and gmacs > 0 and ms > 0
+    # the volume's last 1x1 convolution alone: 16 x 16 pixels x 256
+    # channels x 18 joints x 64 bins
+    assert rows['integral 64^3'][3] > 16 * 16 * 256 * 18 * 64 / 1e9

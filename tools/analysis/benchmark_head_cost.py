@@ -23,6 +23,9 @@ the others' deconvolutions), :class:`IntegralVolumetricHead`,
   allocator, which the resident set size is not; scratch buffers a
   library allocates inside one operator, e.g. a convolution's, are not
   tensors and are not counted);
+- GMACs: the multiply-accumulates of the head's (transposed)
+  convolutions and linear layers
+  (:func:`benchmark_hemlets_cost.conv_macs`);
 - forward time: median over ``--repeats`` after ``--warmup`` untimed runs,
   ``--threads`` torch threads (1 by default).
 
@@ -39,7 +42,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 import numpy as np  # noqa: E402
 
-from benchmark_hemlets_cost import MODELS_DIR, r50_models  # noqa: E402
+from benchmark_hemlets_cost import MODELS_DIR, conv_macs, r50_models  # noqa: E402,E501
 
 NAMES = ('depth-aware', 'integral 64^3', 'HEMlets')
 
@@ -79,11 +82,22 @@ def model_configs(depth: int, size: int):
 
 
 def build(cfg, size):
-    """(model in eval mode, its head as a function of the backbone's
-    features, random features of the backbone's shapes for a batch of 1 at
-    ``size``)."""
+    """(model in eval mode, its head: a module of the backbone's features
+    (the neck and the head), random features of the backbone's shapes for
+    a batch of 1 at ``size``)."""
     import torch
     from pose3d_toolbox.registry import MODELS
+
+    class Head(torch.nn.Module):
+        """The part after the backbone; ``mode`` as the estimators'."""
+
+        def __init__(self, model):
+            super().__init__()
+            self.neck, self.head = model.neck, model.head
+
+        def forward(self, x, mode='tensor'):
+            return self.head(self.neck(x) if self.neck is not None else x)
+
     torch.manual_seed(0)
     model = MODELS.build(cfg).eval()
     backbone = model.backbone
@@ -91,10 +105,7 @@ def build(cfg, size):
                               size // 2**(i + 2))
                   for i in backbone.out_indices)
     feats = feats[0] if len(feats) == 1 else feats
-
-    def head(x):
-        return model.head(model.neck(x) if model.neck is not None else x)
-    return model, head, feats
+    return model, Head(model), feats
 
 
 def output_numel(output) -> int:
@@ -146,14 +157,15 @@ def live_tensor_bytes():
 
 
 def head_cost(cfg, size, repeats, warmup):
-    """(output numbers per joint, output MiB, peak activations MiB, median
-    forward ms)."""
+    """(output numbers per joint, output MiB, peak activations MiB, GMACs,
+    median forward ms)."""
     import torch
     model, head, feats = build(cfg, size)
     with torch.no_grad(), live_tensor_bytes() as counter:
         out = head(feats)
     numel = output_numel(out)
     del out
+    gmacs = conv_macs(head, feats) / 1e9
     times = []
     with torch.no_grad():
         for i in range(warmup + repeats):
@@ -162,7 +174,7 @@ def head_cost(cfg, size, repeats, warmup):
             if i >= warmup:
                 times.append(time.perf_counter() - start)
     return (numel / model.head.num_keypoints, numel * 4 / 2**20,
-            counter.peak / 2**20, 1e3 * float(np.median(times)))
+            counter.peak / 2**20, gmacs, 1e3 * float(np.median(times)))
 
 
 def main(argv=None):
@@ -178,12 +190,12 @@ def main(argv=None):
           f'CPU, torch threads {torch.get_num_threads()}, median of '
           f'{args.repeats}')
     print('| head          | numbers / joint | output (MiB) | '
-          'peak activations (MiB) | forward (ms) |')
+          'peak activations (MiB) | GMACs | forward (ms) |')
     print('|---------------|-----------------|--------------|'
-          '------------------------|--------------|')
-    for name, (per_joint, mib, peak, ms) in cost.items():
+          '------------------------|-------|--------------|')
+    for name, (per_joint, mib, peak, gmacs, ms) in cost.items():
         print(f'| {name:<13} | {per_joint:15.0f} | {mib:12.2f} | '
-              f'{peak:22.1f} | {ms:12.1f} |')
+              f'{peak:22.1f} | {gmacs:5.2f} | {ms:12.1f} |')
     return cost
 
 
