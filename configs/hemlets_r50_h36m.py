@@ -13,7 +13,8 @@
 # ImageNet initialisation (optional): put torchvision's resnet50 weights at
 # `pretrained` (read from the local file, never downloaded) and uncomment
 # the backbone's init_cfg below; without it ResNet-50 starts from scratch.
-_base_ = ['./_base_/default_runtime.py', './_base_/models/hemlets.py']
+_base_ = ['./_base_/default_runtime.py', './_base_/models/hemlets.py',
+          './_base_/datasets/h36m_mpii_image.py']
 
 input_size = {{_base_.input_size}}
 max_iters = 100000
@@ -21,9 +22,7 @@ batch_size = 64
 lr = 1e-3
 val_interval = 10000
 pretrained = 'data/pretrained/resnet50-imagenet.pth'
-h36m_root = 'data/h36m/'
-mpii_root = 'data/mpii/'
-bbox_padding = 1.25
+bbox_padding = {{_base_.bbox_padding}}
 
 codec = {{_base_.codec}}
 hem_codec = {{_base_.hem_codec}}
@@ -51,32 +50,13 @@ val_pipeline = [
     dict(type='GenerateTarget', codec=codec),  # the ground-truth root depth
     pack]
 
-h36m_train = dict(
-    type='Human3p6mDataset', data_root=h36m_root,
-    ann_file='annotation_body3d/fps10/h36m_train.npz',
-    subjects=['S1', 'S5', 'S6', 'S7', 'S8'], pipeline=train_pipeline)
-mpii_train = dict(
-    type='MpiiDataset', data_root=mpii_root,
-    ann_file='annotations/mpii_train.json',
-    data_prefix=dict(img='images/'), pipeline=train_pipeline)
+h36m_train = dict(_base_.h36m_train, pipeline=train_pipeline)
+mpii_train = dict(_base_.mpii_train, pipeline=train_pipeline)
 train_dataloader = dict(
     batch_size=batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='MixedRatioSampler', batch_size=batch_size,
-                 ratios=(0.5, 0.5)),
-    dataset=dict(type='ConcatDataset', datasets=[h36m_train, mpii_train],
-                 ignore_keys=['dataset_name']))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='Human3p6mDataset', data_root=h36m_root,
-        ann_file='annotation_body3d/fps10/h36m_test.npz',
-        subjects=['S9', 'S11'], pipeline=val_pipeline, test_mode=True))
+    sampler=dict(batch_size=batch_size),
+    dataset=dict(datasets=[h36m_train, mpii_train]))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = {{_base_.evaluator}}
 test_evaluator = val_evaluator

@@ -14,18 +14,50 @@ CMU = 'configs/hemlets_r18_cmu.py'
 H36M = str(REPO / 'configs' / 'hemlets_r50_h36m.py')
 
 
-def test_quick_start_trains_and_tests_on_renders(tmp_path):
+def train_and_test_on_renders(tmp_path, config):
+    """Train a CMU quick-start ``config`` for one tiny epoch, check its
+    validation (MPJPE, PA-MPJPE, MRPE, 2D error) and that tools/test.py on
+    the checkpoint prints the same MPJPE; return the training log."""
     work = tmp_path / 'work'
-    proc = run_tool('tools/train.py', CMU, '--work-dir', str(work), *tiny())
+    proc = run_tool('tools/train.py', config, '--work-dir', str(work),
+                    *tiny())
     text = proc.stdout + proc.stderr
-    assert 'loss_hem' in text and 'loss_2d' in text and 'loss_3d' in text
     val = metrics(text)
     for key in ('mpjpe', 'p-mpjpe', 'mrpe', 'error_2d_px'):
         assert 0 < val[key] < 1e6, (key, val)
-    test = metrics(run_tool('tools/test.py', CMU, str(work / 'epoch_1.pth'),
-                            '--work-dir', str(tmp_path / 'test'),
-                            *tiny()).stdout)
+    test = metrics(run_tool('tools/test.py', config,
+                            str(work / 'epoch_1.pth'), '--work-dir',
+                            str(tmp_path / 'test'), *tiny()).stdout)
     assert test['mpjpe'] == val['mpjpe']
+    return text
+
+
+def test_quick_start_trains_and_tests_on_renders(tmp_path):
+    text = train_and_test_on_renders(tmp_path, CMU)
+    assert 'loss_hem' in text and 'loss_2d' in text and 'loss_3d' in text
+
+
+def mixed_loader_options(batch=4):
+    """``--cfg-options`` items for the Human3.6M + MPII configs
+    (``_base_/datasets/h36m_mpii_image.py``): small batches, no worker
+    processes, a log line per iteration."""
+    opts = ['default_hooks.logger.interval=1',
+            f'train_dataloader.batch_size={batch}',
+            f'train_dataloader.sampler.batch_size={batch}',
+            'val_dataloader.batch_size=4', 'test_dataloader.batch_size=4']
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    return opts
+
+
+def make_h36m_mpii_files(root):
+    """Human3.6M (npz + cameras.pkl + images) and MPII (json + images)
+    written under ``<root>/data/`` where the configs look for them."""
+    from fixtures import make_h36m_image_fixture, make_mpii_fixture
+    make_h36m_image_fixture(root / 'data' / 'h36m',
+                            subjects=('S1', 'S5', 'S9', 'S11'))
+    make_mpii_fixture(root / 'data' / 'mpii', people=4)
 
 
 def h36m_options(iters=2, batch=4):
@@ -34,40 +66,43 @@ def h36m_options(iters=2, batch=4):
     opts = ['model.backbone.depth=18', 'model.head.deconv_channels=[16,16,16]',
             'model.head.feature_channels=32', 'model.head.fusion_channels=16',
             f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            f'default_hooks.checkpoint.interval={iters}',
-            'default_hooks.logger.interval=1',
-            f'train_dataloader.batch_size={batch}',
-            f'train_dataloader.sampler.batch_size={batch}',
-            'val_dataloader.batch_size=4', 'test_dataloader.batch_size=4']
-    for split in ('train', 'val', 'test'):
-        opts += [f'{split}_dataloader.num_workers=0',
-                 f'{split}_dataloader.persistent_workers=False']
-    return ['--cfg-options'] + opts
+            f'default_hooks.checkpoint.interval={iters}']
+    return ['--cfg-options'] + opts + mixed_loader_options(batch)
+
+
+def train_and_test_on_h36m_mpii_files(tmp_path, config, options,
+                                      checkpoint):
+    """Train ``config`` with ``options`` on Human3.6M and MPII files written
+    by :func:`make_h36m_mpii_files` under ``<tmp_path>/data/``, check the
+    validation (MPJPE, PA-MPJPE, 2D error; the ground-truth root depth of
+    Protocol #1: MRPE-Z 0) and that tools/test.py on ``checkpoint`` (a
+    name in the work directory) prints the same MPJPE; return the
+    training log."""
+    make_h36m_mpii_files(tmp_path)
+    work = tmp_path / 'work'
+    proc = run_tool(str(REPO / 'tools' / 'train.py'), config, '--work-dir',
+                    str(work), *options, cwd=tmp_path)
+    text = proc.stdout + proc.stderr
+    line = [t for t in text.splitlines() if '(val)' in t][-1]
+    assert 'mpjpe' in line and 'p-mpjpe' in line and 'error_2d_px' in line
+    assert 'mrpe_z: 0.0000' in line  # Protocol #1: ground-truth root depth
+    ckpt = work / checkpoint
+    assert ckpt.is_file()
+    test = run_tool(str(REPO / 'tools' / 'test.py'), config, str(ckpt),
+                    '--work-dir', str(tmp_path / 'test'), *options,
+                    cwd=tmp_path)
+    out = test.stdout + test.stderr
+    assert [t for t in out.splitlines() if 'mpjpe' in t][-1].split(
+        'mpjpe: ')[1].split()[0] == line.split('mpjpe: ')[1].split()[0]
+    return text
 
 
 def test_headline_config_trains_on_human36m_and_mpii_files(tmp_path):
     """Human3.6M (npz + cameras.pkl + images) and MPII (json + images)
     written under ``<cwd>/data/`` where the config looks for them."""
-    from fixtures import make_h36m_image_fixture, make_mpii_fixture
-    make_h36m_image_fixture(tmp_path / 'data' / 'h36m',
-                            subjects=('S1', 'S5', 'S9', 'S11'))
-    make_mpii_fixture(tmp_path / 'data' / 'mpii', people=4)
-    work = tmp_path / 'work'
-    proc = run_tool(str(REPO / 'tools' / 'train.py'), H36M, '--work-dir',
-                    str(work), *h36m_options(), cwd=tmp_path)
-    text = proc.stdout + proc.stderr
+    text = train_and_test_on_h36m_mpii_files(tmp_path, H36M, h36m_options(),
+                                             'iter_2.pth')
     assert 'Iter(train) [2/2]' in text and 'loss_hem' in text
-    line = [t for t in text.splitlines() if 'Iter(val)' in t][-1]
-    assert 'mpjpe' in line and 'p-mpjpe' in line and 'error_2d_px' in line
-    assert 'mrpe_z: 0.0000' in line  # Protocol #1: ground-truth root depth
-    ckpt = work / 'iter_2.pth'
-    assert ckpt.is_file()
-    test = run_tool(str(REPO / 'tools' / 'test.py'), H36M, str(ckpt),
-                    '--work-dir', str(tmp_path / 'test'), *h36m_options(),
-                    cwd=tmp_path)
-    out = test.stdout + test.stderr
-    assert [t for t in out.splitlines() if 'mpjpe' in t][-1].split(
-        'mpjpe: ')[1].split()[0] == line.split('mpjpe: ')[1].split()[0]
 
 
 def test_headline_config_without_human36m_names_file_and_readme(tmp_path):

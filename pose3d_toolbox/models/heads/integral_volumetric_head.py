@@ -34,6 +34,22 @@ from .base_head import BaseHead, stack_field
 from .heatmap_head import deconv_layers, init_deconv_head
 
 
+def check_integral_codec(head: BaseHead) -> None:
+    """Raise unless ``head.codec`` is an
+    :class:`~pose3d_toolbox.codecs.IntegralPose3DCodec` on the head's
+    joints (every head that decodes through it checks this)."""
+    name = type(head).__name__
+    if not hasattr(head.codec, 'depth_bins'):
+        raise TypeError(f'{name}: the codec {type(head.codec).__name__}'
+                        ' has no depth_bins; use IntegralPose3DCodec')
+    if head.codec.num_keypoints != head.num_keypoints:
+        raise ValueError(
+            f"{name}: the codec's skeleton {head.codec.skeleton.name!r} "
+            f"has {head.codec.num_keypoints} joints, the head's "
+            f'{head.skeleton.name!r} {head.num_keypoints}; give both '
+            'the same skeleton')
+
+
 @MODELS.register_module()
 class IntegralVolumetricHead(BaseHead):
     """Deconvolutions + 1x1 conv to ``J * D`` channels -> ``(N, J, D, h,
@@ -64,16 +80,7 @@ class IntegralVolumetricHead(BaseHead):
                  skeleton: Union[str, Skeleton] = 'h36m',
                  init_cfg: Optional[Dict] = None):
         super().__init__(codec, skeleton, init_cfg=init_cfg)
-        name = type(self).__name__
-        if not hasattr(self.codec, 'depth_bins'):
-            raise TypeError(f'{name}: the codec {type(self.codec).__name__}'
-                            ' has no depth_bins; use IntegralPose3DCodec')
-        if self.codec.num_keypoints != self.num_keypoints:
-            raise ValueError(
-                f"{name}: the codec's skeleton {self.codec.skeleton.name!r} "
-                f'has {self.codec.num_keypoints} joints, the head\'s '
-                f'{self.skeleton.name!r} {self.num_keypoints}; give both '
-                'the same skeleton')
+        check_integral_codec(self)
         self.depth_bins = self.codec.depth_bins
         self.beta, self.normalization = float(beta), normalization
         self.build_layers(in_channels, deconv_channels, deconv_kernel)

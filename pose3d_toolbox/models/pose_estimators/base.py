@@ -83,8 +83,10 @@ class ComposedPoseEstimator(BasePoseEstimator):
     The head gets the model's ``skeleton`` unless its config names one; a
     head config without ``in_channels`` gets the backbone's
     ``feat_channels`` (when there is no neck), so changing a ResNet's depth
-    is one override. Subclasses say how an input and an output are mirrored
-    (:meth:`flip_input`, :meth:`flip_output`) for the flip test.
+    is one override; likewise a neck config without ``in_channels`` gets
+    the channels of the backbone's ``out_indices`` stages, and the head the
+    neck's ``out_channels``. Subclasses say how an input and an output are
+    mirrored (:meth:`flip_input`, :meth:`flip_output`) for the flip test.
 
     Args:
         backbone, head, neck: module configs.
@@ -99,12 +101,19 @@ class ComposedPoseEstimator(BasePoseEstimator):
                  skeleton: Union[str, Skeleton] = 'h36m', init_cfg=None):
         super().__init__(skeleton, test_cfg, data_preprocessor, init_cfg)
         self.backbone = MODELS.build(backbone)
+        if neck and neck.get('in_channels') is None and hasattr(
+                self.backbone, 'out_indices'):  # the stages it returns
+            neck = dict(neck, in_channels=[self.backbone.out_channels[i]
+                                           for i in self.backbone.out_indices])
         self.neck = MODELS.build(neck) if neck else None
         head = dict(head)
         head.setdefault('skeleton', self.skeleton)
         if head.get('in_channels') is None and neck is None and hasattr(
                 self.backbone, 'feat_channels'):
             head['in_channels'] = self.backbone.feat_channels
+        elif head.get('in_channels') is None and isinstance(
+                getattr(self.neck, 'out_channels', None), int):
+            head['in_channels'] = self.neck.out_channels
         self.head = MODELS.build(head)
 
     def extract_feat(self, inputs: torch.Tensor):

@@ -1,0 +1,3 @@
+from .ushape_ppm import PyramidPooling, UShapeNeck
+
+__all__ = ['PyramidPooling', 'UShapeNeck']
