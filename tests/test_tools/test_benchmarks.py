@@ -88,3 +88,18 @@ def test_hemlets_table4_rows_seed_check_and_resume(capsys, tmp_path,
     # an interrupted command resumes: finished runs are read back
     monkeypatch.setattr(tool, 'train_and_test', None)
     assert tool.main(argv) == results
+
+
+def test_depthaware_ablation_rows(capsys):
+    import benchmark_image_ablation as tool
+    results = tool.main(['--table', 'depthaware', '--rows', 'baseline',
+                         'full', '--epochs', '1', '--extra-seeds',
+                         '--cfg-options',
+                         'train_dataloader.dataset.max_samples=16',
+                         'test_dataloader.dataset.max_samples=8'])
+    out = capsys.readouterr().out
+    assert 'Depth-aware heatmaps Table 4' in out
+    assert '| baseline | wo DH, SF |' in out and '| full | DH and SF |' in out
+    rows = results['rows']
+    assert np.isfinite(rows['full']['mpjpe']) and rows['full']['n_test'] == 8
+    assert rows['full']['params'] > rows['baseline']['params']

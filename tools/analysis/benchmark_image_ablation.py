@@ -1,5 +1,8 @@
 """The image -> 3D ablations on the embedded CMU renders, one command, one
-table each: HEMlets' Table 4 (``--table hemlets``, the default).
+table each: HEMlets' Table 4 (``--table hemlets``, the default) and the
+depth-aware heatmaps' Table 4 (``--table depthaware``: without depth-aware
+heatmaps (DH) and scale-aware features (SF), with one of them, with both;
+all on 3D data, the renders have no separate 2D set).
 
 HEMlets' four rows are the configs ``configs/hemlets/table4-{baseline,2d,hem,
 full}_r18_cmu.py``: the integral 3D baseline (no HEMlets branch, ``L_3D``
@@ -27,11 +30,13 @@ stopped. Example::
         work_dirs/hemlets_table4                 # 6 runs x ~10 min, 1 core
     python tools/analysis/benchmark_image_ablation.py --epochs 1 \\
         --extra-seeds                            # a quick look, no seeds
+    python tools/analysis/benchmark_image_ablation.py --table depthaware \
+        --work-dir work_dirs/depthaware_table4
 
-The papers' numbers (Human3.6M Protocol #1, ResNet-50 at 256 x 256) are
-printed beside ours for orientation; the values are not comparable, the
-ordering is the finding. A table is a :data:`TABLES` entry: its configs'
-folder, and per row the config, what trains and the paper's MPJPE.
+The papers' numbers (Human3.6M, ResNet-50 at 256 x 256) are printed beside
+ours for orientation; the values are not comparable, the ordering is the
+finding. A table is a :data:`TABLES` entry: per row the config, what
+trains and the paper's number.
 """
 import argparse
 import json
@@ -52,15 +57,28 @@ from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
                                         train_and_test)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-# table: (title, configs folder, {row: (config, what trains, paper MPJPE)},
-#         the paper's ordering); the first row is the baseline of the ratios
+# table: (title, {row: (config under configs/, what trains, the paper's
+#         number)}, the paper's ordering); the first row is the baseline of
+#         the ratios and the seed check
 TABLES = {
-    'hemlets': ('HEMlets Table 4', 'hemlets', {
-        'baseline': ('table4-baseline_r18_cmu.py', 'L_3D', 47.1),
-        '2d': ('table4-2d_r18_cmu.py', 'a L_2D + L_3D', 44.2),
-        'hem': ('table4-hem_r18_cmu.py', 'a L_HEM + L_3D', 42.6),
-        'full': ('table4-full_r18_cmu.py', 'a (L_HEM + L_2D) + L_3D', 39.9),
+    'hemlets': ('HEMlets Table 4', {
+        'baseline': ('hemlets/table4-baseline_r18_cmu.py', 'L_3D', 47.1),
+        '2d': ('hemlets/table4-2d_r18_cmu.py', 'a L_2D + L_3D', 44.2),
+        'hem': ('hemlets/table4-hem_r18_cmu.py', 'a L_HEM + L_3D', 42.6),
+        'full': ('hemlets/table4-full_r18_cmu.py', 'a (L_HEM + L_2D) + L_3D',
+                 39.9),
     }, 'baseline > 2d > hem > full'),
+    # the paper's Table 4 gives "Protocol 1 / Protocol 2" per row; it has no
+    # 3D-only row with both DH and SF (its full model adds 2D data)
+    'depthaware': ('Depth-aware heatmaps Table 4', {
+        'baseline': ('depthaware/table4-wo-dh-sf_r18_cmu.py',
+                     'wo DH, SF', '38.9 / 54.3'),
+        'wo-dh': ('depthaware/table4-wo-dh_r18_cmu.py', 'SF only',
+                  '38.6 / 53.7'),
+        'wo-sf': ('depthaware/table4-wo-sf_r18_cmu.py', 'DH only',
+                  '38.4 / 53.1'),
+        'full': ('depthaware_r18_cmu.py', 'DH and SF', '-'),
+    }, 'baseline > wo-dh, wo-sf > full'),
 }
 COLUMNS = (('mpjpe', 'MPJPE (mm)'), ('p-mpjpe', 'PA-MPJPE (mm)'),
            ('mrpe', 'MRPE (mm)'), ('error_2d_px', '2D error (px)'))
@@ -88,7 +106,7 @@ def parse_args(argv=None):
                         action=IdKeepingDictAction, default={},
                         help='applied to every row; ' + CFG_OPTIONS_HELP)
     args = parser.parse_args(argv)
-    rows = list(TABLES[args.table][2])
+    rows = list(TABLES[args.table][1])
     args.rows = args.rows or rows
     if args.seed_rows is None:
         args.seed_rows = [rows[0], rows[-1]]
@@ -101,8 +119,7 @@ def parse_args(argv=None):
 
 def row_config(name: str, args, seed: int, work_dir: str) -> Config:
     """The row's config with the benchmark's seed, epochs and overrides."""
-    _, folder, rows, _ = TABLES[args.table]
-    path = osp.join(REPO, 'configs', folder, rows[name][0])
+    path = osp.join(REPO, 'configs', TABLES[args.table][1][name][0])
     cfg = Config.fromfile(path)
     options = {'randomness.seed': seed}
     if args.epochs is not None:
@@ -169,7 +186,7 @@ def main(argv=None):
 
 
 def print_table(args, results):
-    title, _, rows, paper_order = TABLES[args.table]
+    title, rows, paper_order = TABLES[args.table]
     first = next(iter(results.values()))
     print()
     print(f'{title} on the embedded CMU renders: every row '
@@ -178,7 +195,7 @@ def print_table(args, results):
           f'02/13/49, {first["n_test"]} samples; root depth from the '
           'bone-length fit; trained and tested through the Runner')
     print('| row | trains | ' + ' | '.join(t for _, t in COLUMNS) +
-          ' | MPJPE / baseline | params | train s | paper H36M MPJPE (mm) |')
+          ' | MPJPE / baseline | params | train s | paper H36M (mm) |')
     print('|' + '---|' * (len(COLUMNS) + 6))
     base = results.get(next(iter(rows)))
     for name, r in results.items():

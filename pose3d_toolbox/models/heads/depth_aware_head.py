@@ -64,7 +64,7 @@ from pose3d_toolbox.codecs import KEYPOINTS_3D_TARGET, TARGET_WEIGHT
 from pose3d_toolbox.codecs.heatmap import gaussian_heatmaps, refine_argmax
 from pose3d_toolbox.registry import MODELS
 from pose3d_toolbox.skeletons import Skeleton, get_skeleton
-from ..losses import masked_map_mse
+from ..losses import masked_map_l2
 from ..utils import flip_heatmaps, weight_3d
 from .base_head import BaseHead, stack_field
 from .heatmap_head import init_deconv_head
@@ -160,7 +160,8 @@ class DepthAwareHead(BaseHead):
     Losses (mmengine sums them), each a sum over the supervised stages:
 
     - ``loss_heatmap``: ``heatmap_weight`` x the L2 (mean over pixels,
-      :func:`~pose3d_toolbox.models.losses.masked_map_mse`) between ``D``
+      :func:`~pose3d_toolbox.models.losses.masked_map_l2` with
+      ``pixel_mean=True``) between ``D``
       and Gaussians of the joints at the stage's size
       (:func:`stage_heatmap_targets`; ``sigma`` scaled by the stage's
       size over the final one, at least ``min_sigma``), over labelled
@@ -279,14 +280,14 @@ class DepthAwareHead(BaseHead):
                                          out.heatmaps.shape[-1:-3:-1],
                                          self.stage_sigma(w))
             losses['loss_heatmap'] = losses['loss_heatmap'] + \
-                self.heatmap_weight * masked_map_mse(out.heatmaps, maps,
-                                                     weight)
+                self.heatmap_weight * masked_map_l2(out.heatmaps, maps,
+                                                    weight, pixel_mean=True)
             losses['loss_depth'] = losses['loss_depth'] + \
-                self.depth_weight * masked_map_mse(out.depth[..., None],
-                                                   depth, weight_z)
+                self.depth_weight * masked_map_l2(out.depth[..., None],
+                                                  depth, weight_z)
             if self.depth_aware:
                 losses['loss_embedding'] = losses['loss_embedding'] + \
-                    self.embedding_weight * masked_map_mse(
+                    self.embedding_weight * masked_map_l2(
                         out.embedding, depth, weight_z)
         return losses
 

@@ -41,7 +41,8 @@ from pose3d_toolbox.registry import MODELS
 
 
 def masked_map_l2(pred: torch.Tensor, target: torch.Tensor,
-                   weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+                  weight: Optional[torch.Tensor] = None,
+                  pixel_mean: bool = False) -> torch.Tensor:
     """Weighted mean over maps of each map's squared L2 error (Eq. 3, 4).
 
     Args:
@@ -49,6 +50,8 @@ def masked_map_l2(pred: torch.Tensor, target: torch.Tensor,
             trailing axes, e.g. ``(S, h, w)`` for triplets).
         weight: ``(N, M)`` mask ``A`` (broadcast over each map); ``None``:
             all ones.
+        pixel_mean: average each map's squared error over its pixels
+            instead of summing it (the depth-aware head's heatmap loss).
 
     Returns:
         ``sum_nm w_nm sum((pred_nm - target_nm)^2) / sum_nm w_nm``; 0 when
@@ -59,7 +62,8 @@ def masked_map_l2(pred: torch.Tensor, target: torch.Tensor,
         raise ValueError(f'masked_map_l2: pred {tuple(pred.shape)} and '
                          f'target {tuple(target.shape)} must be equal (N, M, '
                          '...) shapes')
-    per_map = ((pred - target)**2).flatten(2).sum(-1)
+    per_map = ((pred - target)**2).flatten(2)
+    per_map = per_map.mean(-1) if pixel_mean else per_map.sum(-1)
     if weight is None:
         return per_map.mean()
     weight = weight.to(per_map).reshape(per_map.shape)
