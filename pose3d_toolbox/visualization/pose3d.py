@@ -137,6 +137,34 @@ def sequence_bounds(*poses) -> np.ndarray:
     return np.stack([pts.min(0), pts.max(0)])
 
 
+def keypoints_box(*keypoints_2d) -> np.ndarray:
+    """``(x0, y0, x1, y1)`` around every finite point of the ``(..., 2)``
+    pixel arrays given (``None`` skipped): the 2D panel's fixed view of a
+    sequence drawn without its images."""
+    pts = [np.asarray(k, np.float64)[..., :2].reshape(-1, 2)
+           for k in keypoints_2d if k is not None]
+    pts = np.concatenate(pts) if pts else np.zeros((0, 2))
+    pts = pts[np.isfinite(pts).all(1)]
+    if not len(pts):
+        raise ValueError('keypoints_box: no finite 2D keypoints')
+    return np.concatenate([pts.min(0), pts.max(0)])
+
+
+def _show_box(ax, box, image_size, margin: float = 0.15) -> None:
+    """Square view of ``box`` (plus ``margin``) on an empty canvas, the
+    camera's frame (``image_size``) shaded so its edges show."""
+    from matplotlib.patches import Rectangle
+    x0, y0, x1, y1 = np.asarray(box, np.float64)
+    half = max(x1 - x0, y1 - y0, 1.0) / 2 * (1 + 2 * margin)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    ax.set_facecolor('0.8')
+    if image_size is not None:
+        ax.add_patch(Rectangle((0, 0), *image_size, facecolor='0.95',
+                               edgecolor='0.6', zorder=0))
+    ax.set_xlim(cx - half, cx + half)
+    ax.set_ylim(cy + half, cy - half)
+
+
 def _legend_handles(has_pred: bool, has_gt: bool):
     handles = []
     if has_pred:
@@ -152,7 +180,8 @@ def _legend_handles(has_pred: bool, has_gt: bool):
 def draw_pose3d(pred=None, gt=None, skeleton: SkeletonLike = 'h36m',
                 image=None, keypoints_2d=None,
                 image_size: Optional[Tuple[int, int]] = None,
-                bounds=None, views: Sequence[View] = DEFAULT_VIEWS,
+                box_2d=None, bounds=None,
+                views: Sequence[View] = DEFAULT_VIEWS,
                 title: Optional[str] = None, keypoints_2d_title: str = '2D',
                 panel_size: float = 4.0, dpi: float = 100) -> np.ndarray:
     """Render one frame: the 2D panel (if any) and one panel per 3D view.
@@ -163,9 +192,13 @@ def draw_pose3d(pred=None, gt=None, skeleton: SkeletonLike = 'h36m',
             ground truth (grey, dashed).
         skeleton: :class:`~pose3d_toolbox.skeletons.Skeleton` or its name.
         image: ``(H, W, 3)`` RGB image shown in the 2D panel.
-        keypoints_2d: ``(J, 2)`` pixels drawn on the image (or, without
-            one, on an empty ``image_size`` canvas).
-        image_size: ``(w, h)`` of the canvas when there is no image.
+        keypoints_2d: ``(J, 2)`` pixels drawn on the image or, without
+            one, on an empty canvas zoomed to ``box_2d``.
+        image_size: ``(w, h)`` of the camera's frame, shaded on the empty
+            canvas.
+        box_2d: ``(x0, y0, x1, y1)`` pixels shown without an image
+            (:func:`keypoints_box` of a whole sequence keeps it fixed);
+            default: around ``keypoints_2d``.
         bounds: the frame of reference, ``(N, 3)`` plot points (e.g.
             :func:`sequence_bounds` of the whole sequence); default: the
             poses of this frame.
@@ -186,8 +219,7 @@ def draw_pose3d(pred=None, gt=None, skeleton: SkeletonLike = 'h36m',
         raise ValueError('draw_pose3d: views is empty; give at least one '
                          '(title, elev, azim)')
     skel = get_skeleton(skeleton)
-    has_2d = image is not None or (keypoints_2d is not None
-                                   and image_size is not None)
+    has_2d = image is not None or keypoints_2d is not None
     ncols = len(views) + int(has_2d)
     fig = new_figure((panel_size * ncols, panel_size + 0.5), dpi)
     grid = fig.add_gridspec(1, ncols, left=0.02, right=0.98, top=0.9,
@@ -197,13 +229,11 @@ def draw_pose3d(pred=None, gt=None, skeleton: SkeletonLike = 'h36m',
         ax = fig.add_subplot(grid[0, 0])
         if image is not None:
             ax.imshow(np.asarray(image))
-        else:
-            w, h = image_size
-            ax.set_facecolor('0.93')
-            ax.set_xlim(0, w)
-            ax.set_ylim(h, 0)
         if keypoints_2d is not None:
             draw_skeleton_2d(ax, keypoints_2d, skel)
+        if image is None:
+            _show_box(ax, keypoints_box(keypoints_2d) if box_2d is None
+                      else box_2d, image_size)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(keypoints_2d_title, fontsize=9)

@@ -24,8 +24,9 @@ from mmengine.visualization import Visualizer
 
 from pose3d_toolbox.registry import VISUALIZERS
 from .html_viewer import save_html_viewer
-from .pose3d import (DEFAULT_VIEWS, draw_pose3d, read_image, sample_poses,
-                     save_animation, save_image, sequence_bounds)
+from .pose3d import (DEFAULT_VIEWS, draw_pose3d, keypoints_box, read_image,
+                     sample_poses, save_animation, save_image,
+                     sequence_bounds)
 
 
 @VISUALIZERS.register_module()
@@ -67,9 +68,12 @@ class Pose3dLocalVisualizer(Visualizer):
 
     def draw_sample(self, data_sample, image: Optional[np.ndarray] = None,
                     draw_gt: bool = True, draw_pred: bool = True,
-                    bounds=None, title: Optional[str] = None) -> np.ndarray:
+                    bounds=None, box_2d=None,
+                    title: Optional[str] = None) -> np.ndarray:
         """One data sample as an ``(H, W, 3)`` RGB picture. ``image``
-        (RGB) defaults to the sample's ``img_path`` when it has one."""
+        (RGB) defaults to the sample's ``img_path`` when it has one;
+        ``bounds`` and ``box_2d`` fix the 3D axes and the 2D panel's view
+        (see :func:`~.pose3d.draw_pose3d`)."""
         poses = sample_poses(data_sample, self._skeleton(data_sample))
         if image is None and poses['img_path']:
             image = read_image(poses['img_path'])
@@ -81,7 +85,7 @@ class Pose3dLocalVisualizer(Visualizer):
             gt=poses['gt'] if draw_gt else None,
             skeleton=poses['skeleton'], image=image,
             keypoints_2d=poses['keypoints_2d'],
-            image_size=poses['image_size'],
+            image_size=poses['image_size'], box_2d=box_2d,
             bounds=self.bounds if bounds is None else bounds,
             views=self.views, title=title or _sample_title(data_sample),
             keypoints_2d_title=panel, panel_size=self.panel_size,
@@ -133,9 +137,12 @@ class Pose3dLocalVisualizer(Visualizer):
                              for i, s in enumerate(data_samples)])
         bounds = self.bounds if self.bounds is not None else \
             sequence_bounds(pred, gt)
+        kp2d = [p['keypoints_2d'] for p in poses]
+        box_2d = keypoints_box(*kp2d) if any(
+            k is not None for k in kp2d) else None
         frames = [self.draw_sample(
             s, None if images is None else images[i], draw_gt, draw_pred,
-            bounds=bounds) for i, s in enumerate(data_samples)]
+            bounds=bounds, box_2d=box_2d) for i, s in enumerate(data_samples)]
         return save_animation(frames, out_file, fps)
 
     def _skeleton(self, data_sample):
