@@ -5,7 +5,8 @@
 [--max-frames N] [--formats gif mp4 html png] [--fps F]``
 
 RESULTS.pkl is what ``tools/test.py CONFIG CHECKPOINT --out RESULTS.pkl``
-dumps (one dict per test sample). The samples of one video (the
+dumps (one dict per test sample; read as plain data only,
+:func:`~pose3d_toolbox.fileio.load_pickle`). The samples of one video (the
 ``--take``-th run of one subject, action and camera that matches the
 filters, in frame order) are drawn by
 :class:`~pose3d_toolbox.visualization.Pose3dLocalVisualizer`: the
@@ -17,13 +18,13 @@ axes. Written: ``DIR/<video>.gif``, ``.mp4`` (imageio-ffmpeg's own ffmpeg),
 """
 import argparse
 import os.path as osp
-import pickle
 import re
 import sys
 from collections import OrderedDict
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
+from pose3d_toolbox.fileio import load_pickle  # noqa: E402
 from pose3d_toolbox.visualization import Pose3dLocalVisualizer  # noqa: E402
 
 FORMATS = ('gif', 'mp4', 'html', 'png')
@@ -78,8 +79,7 @@ def videos(results, subject=None, action=None, camera=None) -> OrderedDict:
 
 def main(argv=None):
     args = parse_args(argv)
-    with open(args.results, 'rb') as fh:
-        results = pickle.load(fh)
+    results = load_pickle(args.results)  # plain data only, never code
     found = videos(results, args.subject, args.action, args.camera)
     if not found:
         have = sorted({tuple(str(s.get(k, '')) for k in VIDEO_KEYS)
