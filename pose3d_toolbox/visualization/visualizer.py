@@ -69,12 +69,17 @@ class Pose3dLocalVisualizer(Visualizer):
     def draw_sample(self, data_sample, image: Optional[np.ndarray] = None,
                     draw_gt: bool = True, draw_pred: bool = True,
                     bounds=None, box_2d=None,
-                    title: Optional[str] = None) -> np.ndarray:
+                    title: Optional[str] = None,
+                    keypoints_2d=None) -> np.ndarray:
         """One data sample as an ``(H, W, 3)`` RGB picture. ``image``
         (RGB) defaults to the sample's ``img_path`` when it has one;
-        ``bounds`` and ``box_2d`` fix the 3D axes and the 2D panel's view
-        (see :func:`~.pose3d.draw_pose3d`)."""
+        ``keypoints_2d`` (pixels of ``image``, e.g. an image model's
+        ``pred_keypoints_2d_input`` on its input crop) replaces the
+        sample's 2D skeleton; ``bounds`` and ``box_2d`` fix the 3D axes
+        and the 2D panel's view (see :func:`~.pose3d.draw_pose3d`)."""
         poses = sample_poses(data_sample, self._skeleton(data_sample))
+        if keypoints_2d is not None:
+            poses['keypoints_2d'] = keypoints_2d
         if image is None and poses['img_path']:
             image = read_image(poses['img_path'])
         source = poses['keypoints_2d_source']
@@ -95,14 +100,15 @@ class Pose3dLocalVisualizer(Visualizer):
                        data_sample=None, draw_gt: bool = True,
                        draw_pred: bool = True, show: bool = False,
                        wait_time: float = 0, out_file: Optional[str] = None,
-                       step: int = 0) -> np.ndarray:
+                       step: int = 0, keypoints_2d=None) -> np.ndarray:
         """Draw ``data_sample`` (see :meth:`draw_sample`); write it to
         ``out_file`` if given, else to the backends as ``name`` at
         ``step``; return the RGB picture."""
         if data_sample is None:
             raise ValueError(f'{type(self).__name__}.add_datasample({name!r}'
                              '): no data sample to draw')
-        drawn = self.draw_sample(data_sample, image, draw_gt, draw_pred)
+        drawn = self.draw_sample(data_sample, image, draw_gt, draw_pred,
+                                 keypoints_2d=keypoints_2d)
         self.set_image(drawn)
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)

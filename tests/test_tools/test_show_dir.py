@@ -3,6 +3,7 @@
 import imageio.v2 as imageio
 import numpy as np
 import pytest
+import torch
 from conftest import run_tool
 from mmengine.visualization import Visualizer
 
@@ -72,3 +73,27 @@ def test_test_tool_show_dir_saves_pictures(tmp_path):
         red = (np.abs(img.astype(int) - [0xe0, 0x30, 0x1e]) < 20).all(-1)
         for panel in (red[:, :400], red[:, 400:800], red[:, 800:]):
             assert panel.sum() > 20, p.name
+
+
+def test_hook_draws_an_image_models_input_crop(tmp_path):
+    # A rendered sample has no img_path: its packed input crop (3, H, W)
+    # uint8 RGB and pred_keypoints_2d_input are drawn in the 2D panel.
+    hook = HOOKS.build(dict(type='Pose3dVisualizationHook', enable=True,
+                            interval=1, out_dir=str(tmp_path)))
+    sample = samples(1)[0]
+    sample.set_metainfo(dict(img_path=''))
+    sample.pred_keypoints_2d_input = np.random.default_rng(0).uniform(
+        8, 56, (17, 2))
+    crop = torch.zeros(3, 64, 64, dtype=torch.uint8)
+    crop[0], crop[2] = 255, 255  # magenta
+    hook.after_test_iter(FakeRunner(), 0, dict(inputs=[crop]), [sample])
+    img = imageio.imread(hook.written[0])[..., :3]
+    assert img.shape == (450, 1200, 3)  # crop panel + two 3D views
+    magenta = (np.abs(img.astype(int) - [255, 0, 255]) < 10).all(-1)
+    assert magenta[:, :400].sum() > 50000 and not magenta[:, 400:].any()
+    # a lifter's input (float keypoints) is no image: no 2D panel
+    lifted = samples(1, 1)
+    lifted[0].pred_keypoints_2d_input = np.zeros((17, 2))
+    hook.after_test_iter(FakeRunner(), 1,
+                         dict(inputs=[torch.zeros(1, 17, 2)]), lifted)
+    assert imageio.imread(hook.written[1]).shape[:2] == (450, 800)

@@ -12,6 +12,7 @@ import os.path as osp
 import re
 from typing import Optional, Sequence
 
+import torch
 from mmengine.hooks import Hook
 
 from pose3d_toolbox.registry import HOOKS
@@ -24,9 +25,11 @@ class Pose3dVisualizationHook(Hook):
     :class:`~pose3d_toolbox.visualization.Pose3dLocalVisualizer`, at most
     ``max_samples`` per loop, so a whole test set costs a few seconds.
 
-    A picture is the image (or the camera's empty frame) with the 2D
-    skeleton, beside 3D views of the prediction over the ground truth in
-    camera space; it is written to ``out_dir`` as
+    A picture is the image with the 2D skeleton (an image model's input
+    crop with ``pred_keypoints_2d_input`` when the sample has no
+    ``img_path``, as for rendered data; a lifter's 2D input on the camera's
+    empty frame), beside 3D views of the prediction over the ground truth
+    in camera space; it is written to ``out_dir`` as
     ``<loop>_<index>_<subject>_<action>_<camera>_<frame>.png`` or, without
     ``out_dir``, to the visualiser's backends.
 
@@ -82,15 +85,18 @@ class Pose3dVisualizationHook(Hook):
     def after_val_iter(self, runner, batch_idx: int, data_batch,
                        outputs: Sequence) -> None:
         if self.enable_val:
-            self._draw(runner, outputs, 'val')
+            self._draw(runner, data_batch, outputs, 'val')
 
     def after_test_iter(self, runner, batch_idx: int, data_batch,
                         outputs: Sequence) -> None:
         if self.enable:
-            self._draw(runner, outputs, 'test')
+            self._draw(runner, data_batch, outputs, 'test')
 
-    def _draw(self, runner, outputs: Sequence, loop: str) -> None:
-        for sample in outputs:
+    def _draw(self, runner, data_batch, outputs: Sequence,
+              loop: str) -> None:
+        inputs = data_batch.get('inputs') if isinstance(data_batch,
+                                                        dict) else None
+        for i, sample in enumerate(outputs):
             index = self._seen
             self._seen += 1
             if index % self.interval or self._drawn >= self.max_samples:
@@ -99,12 +105,31 @@ class Pose3dVisualizationHook(Hook):
             name = _picture_name(loop, index, sample)
             out_file = None if self.out_dir is None else osp.join(
                 self.out_dir, f'{name}.png')
+            image, keypoints_2d = _input_crop(inputs, i, sample)
             self._visualizer(runner).add_datasample(
-                name, None, sample, draw_gt=self.draw_gt,
+                name, image, sample, draw_gt=self.draw_gt,
                 draw_pred=self.draw_pred, show=self.show,
-                wait_time=self.wait_time, out_file=out_file, step=index)
+                wait_time=self.wait_time, out_file=out_file, step=index,
+                keypoints_2d=keypoints_2d)
             if out_file is not None:
                 self.written.append(out_file)
+
+
+def _input_crop(inputs, index: int, sample):
+    """``(image, keypoints_2d)``: an image model's input crop (``(3, H, W)``
+    uint8 RGB, as ``PackPoseInputs`` packs ``img``) and its
+    ``pred_keypoints_2d_input``, for a sample without ``img_path``;
+    ``(None, None)`` otherwise (the visualiser reads ``img_path`` itself,
+    and a lifter's input is no image)."""
+    if inputs is None or getattr(sample, 'img_path', '') or \
+            'pred_keypoints_2d_input' not in sample:
+        return None, None
+    crop = inputs[index]
+    if getattr(crop, 'dtype', None) is not torch.uint8 or \
+            crop.ndim != 3 or crop.shape[0] != 3:
+        return None, None
+    return (crop.permute(1, 2, 0).cpu().numpy(),
+            sample.pred_keypoints_2d_input)
 
 
 def _picture_name(loop: str, index: int, sample) -> str:
