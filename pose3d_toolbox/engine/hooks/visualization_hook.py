@@ -13,6 +13,7 @@ import re
 from typing import Optional, Sequence
 
 import torch
+from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
 
 from pose3d_toolbox.registry import HOOKS
@@ -30,8 +31,10 @@ class Pose3dVisualizationHook(Hook):
     ``img_path``, as for rendered data; a lifter's 2D input on the camera's
     empty frame), beside 3D views of the prediction over the ground truth
     in camera space; it is written to ``out_dir`` as
-    ``<loop>_<index>_<subject>_<action>_<camera>_<frame>.png`` or, without
-    ``out_dir``, to the visualiser's backends.
+    ``<loop>_<index>_<subject>_<action>_<camera>_<frame>.png``
+    (``<loop>_rank<r>_<index>_...`` in a distributed run, each process
+    counting its own samples) or, without ``out_dir``, to the visualiser's
+    backends.
 
     Args:
         enable: draw test samples (off by default, as in MMPose).
@@ -134,6 +137,9 @@ def _input_crop(inputs, index: int, sample):
 
 def _picture_name(loop: str, index: int, sample) -> str:
     parts = [loop, f'{index:06d}']
+    rank, world_size = get_dist_info()
+    if world_size > 1:  # each process counts its own samples
+        parts.insert(1, f'rank{rank}')
     for key in ('subject', 'action', 'camera_id', 'frame'):
         value = getattr(sample, key, None)
         if value not in (None, ''):
