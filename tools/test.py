@@ -5,7 +5,9 @@ simplebaseline3d_cmu`` evaluates the published, verified checkpoint with its
 config). CHECKPOINT is a ``.pth`` file, an http(s) URL, ``zoo://NAME`` or a
 work directory, whose ``last_checkpoint`` (or else its newest complete
 checkpoint) is evaluated; without it, the config's default work directory
-(``work_dirs/<config name>``, or ``--work-dir``) is used.
+(``work_dirs/<config name>``, or ``--work-dir``) is used. ``--show-dir DIR``
+saves pictures of every ``--show-interval``-th test sample (at most
+``--show-max``) to DIR.
 """
 import argparse
 import os.path as osp
@@ -37,6 +39,17 @@ def parse_args(argv=None):
         help='load a checkpoint that does not fit the model (missing, '
         'unexpected or reshaped keys are skipped and logged); without it '
         'such a checkpoint is an error')
+    parser.add_argument(
+        '--show-dir',
+        help='save pictures of test samples here (PNG: the image or the '
+        "camera's frame with the 2D skeleton, beside 3D views of the "
+        'prediction over the ground truth; Pose3dVisualizationHook)')
+    parser.add_argument(
+        '--show-interval', type=int, default=50,
+        help='with --show-dir: draw every N-th test sample (default 50)')
+    parser.add_argument(
+        '--show-max', type=int, default=20,
+        help='with --show-dir: at most this many pictures (default 20)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -98,6 +111,11 @@ def main(argv=None):
             evaluators = [evaluators]
         cfg.test_evaluator = list(evaluators) + [
             dict(type='AtomicDumpResults', out_file_path=args.out)]
+    if args.show_dir is not None:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
+            type='Pose3dVisualizationHook', enable=True,
+            out_dir=args.show_dir, interval=args.show_interval,
+            max_samples=args.show_max)]
     return run_runner(cfg, 'test')
 
 

@@ -204,7 +204,9 @@ def set_axes_equal_3d(ax, points, margin: float = 0.1,
 def draw_skeleton_3d(ax, keypoints_3d, skeleton: SkeletonLike,
                      linewidth: float = 2.0, marker_size: float = 10.0,
                      elev: Optional[float] = 12.0,
-                     azim: Optional[float] = -75.0, labels: bool = True):
+                     azim: Optional[float] = -75.0, labels: bool = True,
+                     color: Optional[str] = None, linestyle: str = '-',
+                     alpha: float = 1.0):
     """Draw a camera-space 3D skeleton upright with equal axes.
 
     Args:
@@ -215,6 +217,9 @@ def draw_skeleton_3d(ax, keypoints_3d, skeleton: SkeletonLike,
         elev, azim: view angles (degrees) set on ``ax``; ``None`` keeps the
             axes' view. ``elev=0, azim=-90`` looks from the camera.
         labels: name the axes.
+        color, linestyle, alpha: one colour for every bone and joint
+            instead of the side colours (e.g. a grey ground truth under a
+            prediction), the bones' line style and the opacity.
 
     Returns:
         ``ax``, with one line per bone in ``ax.lines``
@@ -227,10 +232,12 @@ def draw_skeleton_3d(ax, keypoints_3d, skeleton: SkeletonLike,
     pts = camera_to_plot(_points(keypoints_3d, 3, skel, 'draw_skeleton_3d'))
     for (c, p), side in zip(skel.bones, bone_sides(skel)):
         seg = pts[[p, c]]
-        ax.plot(seg[:, 0], seg[:, 1], seg[:, 2], color=SIDE_COLORS[side],
-                linewidth=linewidth, solid_capstyle='round')
+        ax.plot(seg[:, 0], seg[:, 1], seg[:, 2],
+                color=color or SIDE_COLORS[side], linewidth=linewidth,
+                linestyle=linestyle, alpha=alpha, solid_capstyle='round')
     ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], s=marker_size,
-               c=joint_colors(skel), depthshade=False)
+               c=[color] * len(pts) if color else joint_colors(skel),
+               alpha=alpha, depthshade=False)
     set_axes_equal_3d(ax, pts)
     if elev is not None or azim is not None:
         ax.view_init(elev=elev if elev is not None else ax.elev,

@@ -1,3 +1,4 @@
 from .fit_pca import FitPosePCAHook
+from .visualization_hook import Pose3dVisualizationHook
 
-__all__ = ['FitPosePCAHook']
+__all__ = ['FitPosePCAHook', 'Pose3dVisualizationHook']
