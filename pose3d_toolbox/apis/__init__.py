@@ -4,10 +4,14 @@ Importing this package registers the toolbox's checkpoint loaders with
 mmengine (see :mod:`pose3d_toolbox.apis.model_zoo`), which the tools do.
 """
 from .inference import init_model, resolve_model
+from .inferencer import InferenceResult, Pose3DInferencer, default_camera
+from .keypoint_io import KeypointInput, read_keypoints
 from .model_zoo import (ModelInfo, config_and_checkpoint, get_model_info,
                         load_model_index, register_checkpoint_loaders,
                         resolve_weights)
 
-__all__ = ['ModelInfo', 'config_and_checkpoint', 'get_model_info',
-           'init_model', 'load_model_index', 'register_checkpoint_loaders',
-           'resolve_model', 'resolve_weights']
+__all__ = ['InferenceResult', 'KeypointInput', 'ModelInfo',
+           'Pose3DInferencer', 'config_and_checkpoint', 'default_camera',
+           'get_model_info', 'init_model', 'load_model_index',
+           'read_keypoints', 'register_checkpoint_loaders', 'resolve_model',
+           'resolve_weights']
