@@ -5,7 +5,10 @@
 
 INPUT: an MMPose prediction JSON (its inferencer's pred_out_dir file or
 folder, ``--save-predictions`` of its demos), a COCO keypoint JSON, or a
-``.npy``/``.npz`` array (``pose3d_toolbox/apis/keypoint_io.py``). Writes
+``.npy``/``.npz`` array (``pose3d_toolbox/apis/keypoint_io.py``); or an
+image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
+(and ``--bboxes FILE`` person boxes, else the whole frame; see
+``demo/images_to_3d.py``). Writes
 ``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and
 prints the frames, the time and the frames per second.
 """
@@ -27,9 +30,14 @@ def smoothing_cfg(args):
     return None
 
 
-def parse_args(argv=None):
+def parse_args(argv=None, pose2d=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('input', help='keypoint file or folder')
+    p.add_argument('input', help='keypoint file or folder; images / video '
+                   'with --pose2d')
+    p.add_argument('--pose2d', default=pose2d, help='2D estimator for '
+                   'images and videos (zoo name, config or checkpoint)')
+    p.add_argument('--bboxes', help='JSON: per frame a list of [x1, y1, '
+                   'x2, y2] person boxes (default: the whole frame)')
     p.add_argument('--model', default='videopose3d_27frm_cmu',
                    help='model-zoo name, config (.py) or checkpoint (.pth)')
     p.add_argument('--checkpoint', help='weights for a config')
@@ -69,8 +77,8 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def main(argv=None, pose2d=None):
+    args = parse_args(argv, pose2d)
     from pose3d_toolbox.apis import Pose3DInferencer
     camera = {}
     if args.focal_length:
@@ -84,10 +92,11 @@ def main(argv=None):
         batch_size=args.batch_size, smoothing=smoothing_cfg(args),
         causal=True if args.causal else None, iou_threshold=args.iou_thr,
         nan_policy=args.nan,
-        min_frames='warn' if args.short == 'pad' else 'error')
+        min_frames='warn' if args.short == 'pad' else 'error',
+        pose2d=args.pose2d)
     result = inferencer(args.input, layout=args.layout, camera=camera,
                         image_size=args.image_size, fps=args.fps,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, bboxes=args.bboxes)
     name = osp.splitext(osp.basename(osp.normpath(args.input)))[0]
     out = result.dump(osp.join(args.out_dir, f'{name}_3d.json'))
     meta = result.meta

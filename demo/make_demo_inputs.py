@@ -7,6 +7,9 @@ take 02_01 seen by camera 0 of the fixed rig) and ``cmu_02_01_mmpose.json``
 (the same 2D in MMPose's ``--save-predictions`` layout), and prints the
 commands that lift them (``pose3d_toolbox/apis/demo_data.py``).
 ``--frames N`` repeats the take back and forth to N frames (timing).
+``--images N`` also renders its first N frames as full camera images
+(``images/%06d.png``, ``images/bboxes.json`` and ``cmu_<take>.mp4``) for
+``demo/images_to_3d.py``.
 """
 import argparse
 import os.path as osp
@@ -22,6 +25,8 @@ def main(argv=None):
                    '49), e.g. 13_30')
     p.add_argument('--camera', type=int, default=0, help='rig camera 0-3')
     p.add_argument('--frames', type=int, help='repeat to this many frames')
+    p.add_argument('--images', type=int, default=0,
+                   help='render this many frames as images and a video')
     args = p.parse_args(argv)
     from pose3d_toolbox.apis.demo_data import write_demo_keypoints
     stem = f'cmu_{args.take}' + (f'_{args.frames}' if args.frames else '')
@@ -40,6 +45,18 @@ def main(argv=None):
           f'videopose3d_27frm_cmu --image-size {cam["w"]} {cam["h"]} '
           f'--focal-length {f} --principal-point {c} '
           '--out-dir work_dirs/demo')
+    if args.images:
+        from pose3d_toolbox.apis.demo_data import write_demo_images
+        folder = osp.join(args.out_dir, 'images')
+        video = osp.join(args.out_dir, f'cmu_{args.take}.mp4')
+        write_demo_images(folder, args.take, args.camera, args.images,
+                          video=video)
+        print(f'wrote {args.images} rendered frames to {folder} (boxes: '
+              f'{folder}/bboxes.json) and {video}; lift them with:')
+        for src in (folder, video):
+            print(f'  python demo/images_to_3d.py {src} --bboxes '
+                  f'{folder}/bboxes.json --focal-length {f} '
+                  f'--principal-point {c} --out-dir work_dirs/demo')
 
 
 if __name__ == '__main__':

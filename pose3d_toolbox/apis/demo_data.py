@@ -95,3 +95,48 @@ def write_demo_keypoints(path: str, take: str = DEMO_TAKE, camera: int = 0,
         raise ValueError(f'write_demo_keypoints: {path} must end in .npz '
                          'or .json')
     return seq
+
+
+def write_demo_images(folder: str, take: str = DEMO_TAKE, camera: int = 0,
+                      num_frames: Optional[int] = 30, step: int = 1,
+                      video: Optional[str] = None, seed: int = 0) -> dict:
+    """Render the frames of :func:`demo_sequence` (the capsule body of
+    :mod:`pose3d_toolbox.datasets.synthetic.render`, what the shipped 2D
+    estimator was trained on) as full camera images ``folder/%06d.png``
+    and write ``folder/bboxes.json`` (each frame's person box: its
+    ground-truth 2D joints' box, the box a detector would give). With
+    ``video`` (a ``.mp4``/``.avi`` path) the frames are also written as a
+    video (OpenCV's ``mp4v``/``MJPG`` encoder). Every ``step``-th frame of
+    the first ``num_frames`` (None: all). Returns the sequence (its
+    ``keypoints_2d``/``keypoints_3d`` cut to the rendered frames)."""
+    import cv2
+
+    from pose3d_toolbox.datasets.synthetic.render import render_person
+    seq = demo_sequence(take, camera)
+    idx = np.arange(len(seq['keypoints_2d']))[:num_frames][::step]
+    cam = seq['camera']
+    size = (cam['w'], cam['h'])
+    os.makedirs(folder, exist_ok=True)
+    writer = None
+    if video:
+        fourcc = 'MJPG' if video.endswith('.avi') else 'mp4v'
+        writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*fourcc),
+                                 seq['fps'] / step, size)
+    boxes = []
+    # one appearance for the whole take: colours and light fixed by seed
+    for t in idx:
+        img = render_person(seq['keypoints_3d'][t], cam,
+                            matrix=np.eye(2, 3), out_size=size,
+                            rng=np.random.default_rng(seed)).image
+        bgr = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+        cv2.imwrite(osp.join(folder, f'{t:06d}.png'), bgr)
+        if writer is not None:
+            writer.write(bgr)
+        boxes.append([np.round(keypoint_boxes(seq['keypoints_2d'][t][None])
+                               [0], 2).tolist()])
+    if writer is not None:
+        writer.release()
+    with open(osp.join(folder, 'bboxes.json'), 'w') as f:
+        json.dump(boxes, f)
+    return dict(seq, keypoints_2d=seq['keypoints_2d'][idx],
+                keypoints_3d=seq['keypoints_3d'][idx], frames=idx)

@@ -225,6 +225,13 @@ class Pose3DInferencer:
             model's receptive field by repeating its edge frames, with a
             warning; ``'error'`` refuses it.
         cfg_options: overrides merged into the config.
+        pose2d: the 2D estimator of the image path (a zoo name such as
+            ``'integral2d_r18_cmu'``, a config, a checkpoint or a built
+            model); needed only for images and videos.
+        pose2d_checkpoint: weights for a ``pose2d`` config.
+        bbox_padding: given boxes are enlarged by this factor before the
+            crop (the 2D estimator was trained on the joints' box x 1.25);
+            the whole-frame box is used as it is.
     """
 
     #: depth (m) of the placeholder 3D pose the encoding steps get.
@@ -236,7 +243,9 @@ class Pose3DInferencer:
                  causal: Optional[bool] = None, iou_threshold: float = 0.3,
                  max_age: int = 1, nan_policy: str = 'error',
                  min_frames: str = 'warn',
-                 cfg_options: Optional[dict] = None):
+                 cfg_options: Optional[dict] = None,
+                 pose2d=None, pose2d_checkpoint: Optional[str] = None,
+                 bbox_padding: float = 1.25):
         from .inference import init_model
         if isinstance(model, torch.nn.Module):
             self.model, self.model_name = model, type(model).__name__
@@ -303,6 +312,20 @@ class Pose3DInferencer:
             getattr(self.model, 'head', None), 'codec', None)
         self.decodes_absolute = bool(getattr(codec, 'decodes_absolute',
                                              False))
+        self.pose2d, self.pose2d_name = None, None
+        if pose2d is not None:
+            self.pose2d = (pose2d if isinstance(pose2d, torch.nn.Module)
+                           else init_model(pose2d, pose2d_checkpoint,
+                                           device=device))
+            self.pose2d.eval()
+            self.pose2d_name = (type(pose2d).__name__ if isinstance(
+                pose2d, torch.nn.Module) else str(pose2d))
+            if self.pose2d.skeleton.name != H36M.name:
+                raise ValueError(
+                    f'{self.pose2d_name} predicts skeleton '
+                    f'{self.pose2d.skeleton.name!r}; the image path needs a '
+                    'Human3.6M-17 2D estimator (integral2d_r18_cmu)')
+        self.bbox_padding = float(bbox_padding)
         backbone = getattr(self.model, 'backbone', None)
         self.dense = (callable(getattr(backbone, 'forward_sequence', None))
                       and self.window['frame_interval'] == 1
@@ -501,16 +524,103 @@ class Pose3DInferencer:
         return dict(keypoints_3d=absolute, keypoints_3d_rel=rel, root=root,
                     root_estimated=not self.decodes_absolute, nll=nll)
 
+    # -------------------------------------------------------- image path
+    @torch.no_grad()
+    def estimate_2d(self, image: np.ndarray,
+                    bboxes: Optional[np.ndarray] = None
+                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """2D keypoints of the people in an ``(H, W, 3)`` RGB image.
+
+        ``bboxes``: ``(N, 4)`` ``(x1, y1, x2, y2)`` person boxes (enlarged
+        by ``bbox_padding``); None or empty: the whole frame is the box.
+        Returns ``keypoints (N, 17, 2)`` image pixels, ``scores (N, 17)``
+        and the boxes ``(N, 4)``.
+        """
+        from mmengine.dataset import pseudo_collate
+
+        from pose3d_toolbox.geometry import bbox_from_keypoints
+        from pose3d_toolbox.registry import TRANSFORMS
+        if self.pose2d is None:
+            raise ValueError(
+                'images and videos need a 2D estimator: '
+                "Pose3DInferencer(..., pose2d='integral2d_r18_cmu') (CLI: "
+                '--pose2d integral2d_r18_cmu), or give 2D keypoint files')
+        H, W = image.shape[:2]
+        whole = bboxes is None or len(bboxes) == 0
+        boxes = (np.array([[0, 0, W, H]], np.float64) if whole
+                 else np.asarray(bboxes, np.float64).reshape(-1, 4))
+        pipeline = [TRANSFORMS.build(t) for t in
+                    self.pose2d.cfg.test_dataloader.dataset.pipeline
+                    if t['type'] in ('TopdownAffine', 'PackPoseInputs')]
+        J = self.pose2d.skeleton.num_joints
+        samples = []
+        for box in boxes:
+            center, scale = bbox_from_keypoints(
+                box.reshape(2, 2), 1.0 if whole else self.bbox_padding)
+            results = dict(img=image, bbox_center=center.astype(np.float32),
+                           bbox_scale=scale.astype(np.float32),
+                           crop_matrix=np.eye(2, 3, dtype=np.float32),
+                           keypoints_2d=np.zeros((J, 2), np.float32),
+                           skeleton=self.pose2d.skeleton.name,
+                           root_index=self.pose2d.skeleton.root_index)
+            for t in pipeline:
+                results = t(results)
+            samples.append(results)
+        preds = self.pose2d.test_step(pseudo_collate(samples))
+        kp = np.stack([np.asarray(p.pred_keypoints_2d) for p in preds])
+        sc = np.stack([np.asarray(p.pred_keypoint_scores) for p in preds])
+        return kp.astype(np.float64), sc.astype(np.float64), boxes
+
+    def images_to_keypoints(self, inputs, bboxes=None,
+                            progress: bool = False) -> KeypointInput:
+        """Run :meth:`estimate_2d` on every frame of an image, a list of
+        images, a folder of images or a video (:mod:`.image_io`);
+        ``bboxes``: a box file (:func:`~.image_io.read_bboxes`) or a list
+        with ``(N, 4)`` boxes per frame."""
+        from .image_io import read_bboxes, read_frames, video_fps
+        from .keypoint_io import Frame
+        if isinstance(bboxes, str):
+            bboxes = read_bboxes(bboxes)
+        frames, size = [], None
+        bar = None
+        for t, name, image in read_frames(inputs):
+            if size is None:
+                size = (image.shape[1], image.shape[0])
+                if progress:
+                    from mmengine.utils import ProgressBar
+                    bar = ProgressBar()
+            elif size != (image.shape[1], image.shape[0]):
+                raise ValueError(
+                    f'{name}: image size {image.shape[1]} x {image.shape[0]}'
+                    f' differs from the first frame\'s {size[0]} x '
+                    f'{size[1]}; one run lifts one camera: give images of '
+                    'one size')
+            boxes = None if bboxes is None or t >= len(bboxes) else \
+                bboxes[t]
+            kp, sc, bb = self.estimate_2d(image, boxes)
+            frames.append(Frame(t, kp, sc, bb, name))
+            if bar is not None:
+                bar.update()
+        if not frames:
+            raise ValueError(f'{inputs}: no image found')
+        return KeypointInput(str(inputs), frames, layout='h36m',
+                             image_size=size, fps=video_fps(inputs))
+
     # -------------------------------------------------------------- call
     def __call__(self, inputs: Union[str, np.ndarray, KeypointInput],
                  layout: Optional[str] = None,
                  camera: Optional[dict] = None,
                  image_size: Optional[Sequence[int]] = None,
                  fps: Optional[float] = None,
-                 progress: bool = False) -> InferenceResult:
+                 progress: bool = False,
+                 bboxes=None) -> InferenceResult:
         """Lift ``inputs``: a keypoint file or folder (:mod:`.keypoint_io`),
         a ``(T, J, 2|3)`` / ``(T, N, J, 2|3)`` array, or a
         :class:`KeypointInput`.
+
+        Images, folders of images and videos go through the 2D estimator
+        (``pose2d``) first, with ``bboxes`` (a box file or per-frame
+        ``(N, 4)`` arrays) or the whole frame as the box.
 
         Args:
             layout: ``'coco'`` or ``'h36m'``; default: the file's (MMPose
@@ -522,8 +632,11 @@ class Pose3DInferencer:
             progress: show a progress bar over the tracks.
         """
         start = time.perf_counter()
+        from .image_io import is_image_input
         if isinstance(inputs, KeypointInput):
             kin = inputs
+        elif not isinstance(inputs, np.ndarray) and is_image_input(inputs):
+            kin = self.images_to_keypoints(inputs, bboxes, progress)
         elif isinstance(inputs, np.ndarray):
             kin = from_array(inputs)
         else:
@@ -576,7 +689,8 @@ class Pose3DInferencer:
         seconds = time.perf_counter() - start
         n_frames = len(kin.frames)
         meta = dict(
-            format=JSON_FORMAT, model=self.model_name, source=kin.source,
+            format=JSON_FORMAT, model=self.model_name,
+            pose2d=self.pose2d_name, source=kin.source,
             layout_in=layout, skeleton=dict(
                 name=self.skeleton.name,
                 joint_names=list(self.skeleton.joint_names),

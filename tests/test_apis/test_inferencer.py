@@ -309,3 +309,55 @@ def test_cli_writes_json_and_prints_speed(files, tmp_path, capsys):
     assert len(doc['frames']) == 86
     assert doc['meta']['smoothing'] == dict(type='one_euro', min_cutoff=1.0,
                                             beta=0.5, d_cutoff=1.0)
+
+
+@pytest.fixture(scope='module')
+def rendered(tmp_path_factory):
+    from pose3d_toolbox.apis.demo_data import write_demo_images
+    root = tmp_path_factory.mktemp('images')
+    video = str(root / 'demo.mp4')
+    seq = write_demo_images(str(root / 'frames'), num_frames=12,
+                            video=video)
+    return dict(seq=seq, folder=str(root / 'frames'), video=video,
+                boxes=str(root / 'frames' / 'bboxes.json'))
+
+
+def test_images_and_video_go_through_the_2d_estimator(rendered):
+    seq = rendered['seq']
+    inf = Pose3DInferencer('simplebaseline3d_cmu',
+                           pose2d='integral2d_r18_cmu')
+    res = inf(rendered['folder'], bboxes=rendered['boxes'],
+              camera=_camera(seq))
+    assert res.meta['pose2d'] == 'integral2d_r18_cmu'
+    assert len(res.frames) == 12 and res.meta['camera']['w'] == 1000
+    track = res.track(0)
+    err2d = np.linalg.norm(track['keypoints_2d'] - seq['keypoints_2d'],
+                           axis=-1).mean()
+    # model-zoo.md: integral2d_r18_cmu 23.82 px, simplebaseline3d_cmu
+    # 92.4 mm MPJPE on the test subjects
+    assert err2d < 23.82, err2d
+    mpjpe, _ = _errors_mm(track['keypoints_3d'], seq['keypoints_3d'])
+    assert mpjpe < 92.4, mpjpe
+    assert res.frames[0].instances[0].img_path.endswith('000000.png')
+    np.testing.assert_allclose(res.frames[0].instances[0].bbox,
+                               json.load(open(rendered['boxes']))[0][0],
+                               atol=0.01)
+    vid = inf(rendered['video'], bboxes=rendered['boxes'],
+              camera=_camera(seq))
+    assert len(vid.frames) == 12
+    # the video is compressed (mp4v): close to the PNG frames' 2D
+    assert np.abs(vid.track(0)['keypoints_2d']
+                  - track['keypoints_2d']).mean() < 3.0
+
+
+def test_image_errors_name_the_file_and_the_fix(rendered, tmp_path, vp3d):
+    with pytest.raises(ValueError, match=r"need a 2D estimator.*pose2d="
+                       r"'integral2d_r18_cmu'"):
+        vp3d(rendered['folder'])
+    bad = tmp_path / 'broken.mp4'
+    bad.write_bytes(b'not a video at all' * 10)
+    inf = Pose3DInferencer('simplebaseline3d_cmu',
+                           pose2d='integral2d_r18_cmu')
+    with pytest.raises(ValueError, match=r'broken\.mp4: OpenCV cannot read '
+                       r'a frame.*re-encode it.*folder of images'):
+        inf(str(bad))
