@@ -23,8 +23,10 @@ the image size, the camera and the frame rate. Accepted:
   Without a ``meta_info`` the layout defaults to ``'coco'`` (MMPose's 2D
   body models, the inferencer's ``'human'`` alias, predict COCO-17).
 - **COCO keypoint JSON**: ``{"images", "annotations"}`` (``keypoints``
-  ``[x1, y1, v1, ...]``; score 1 where ``v > 0``, else 0, or the
-  annotation's ``score``), frames in image-id order, the image size from
+  ``[x1, y1, v1, ...]``; score 1 where ``v > 0``, times the
+  annotation's ``score`` if any; a joint with ``v = 0`` is not labelled
+  and read as NaN, see ``nan_policy``), frames in image-id order, the
+  image size from
   ``images``; or a COCO *results* list ``[{"image_id", "keypoints",
   "score"}]``. Layout ``'coco'`` unless ``categories[0]['keypoints']``
   names the Human3.6M joints.
@@ -211,9 +213,15 @@ def _read_coco(source, data) -> KeypointInput:
     frames = []
     for t, im in enumerate(images):
         anns = by_image[im['id']]
+        if not anns:
+            frames.append(_frame(source, t, np.zeros((0, 0, 2)),
+                                 img_path=im.get('file_name', '')))
+            continue
         kps = np.array([np.asarray(a['keypoints'], np.float64).reshape(
-            -1, 3) for a in anns]).reshape(len(anns), -1, 3)
+            -1, 3) for a in anns])
         scores = np.where(kps[..., 2] > 0, 1.0, 0.0)
+        # v = 0: not labelled (x = y = 0 by the COCO format): missing
+        kps[..., :2][kps[..., 2] <= 0] = np.nan
         for k, a in enumerate(anns):
             if 'score' in a:
                 scores[k] *= float(a['score'])

@@ -193,13 +193,14 @@ def test_coco_json_is_converted_and_uses_the_default_camera(seq, vp3d,
         src = n if n in name else ('neck_nose' if n == 'nose' else 'head')
         coco[:, i] = h[:, name[src]]
     images = [dict(id=t + 1, file_name=f'{t:04d}.png', width=1000,
-                   height=1000) for t in range(30)]
+                   height=1000) for t in range(31)]  # the last: nobody
     anns = [dict(id=t + 1, image_id=t + 1, category_id=1, keypoints=np.c_[
         coco[t], np.full(17, 2)].ravel().tolist()) for t in range(30)]
     path = tmp_path / 'coco.json'
     path.write_text(json.dumps(dict(images=images, annotations=anns,
                                     categories=[dict(id=1, name='person')])))
     res = vp3d(str(path))
+    assert len(res.frames) == 31 and res.frames[30].instances == []
     assert res.meta['layout_in'] == 'coco'
     cam = res.meta['camera']
     assert cam['f'] == [1000.0, 1000.0] and cam['c'] == [500.0, 500.0]
@@ -208,6 +209,12 @@ def test_coco_json_is_converted_and_uses_the_default_camera(seq, vp3d,
     np.testing.assert_allclose(res.track(0)['keypoints_2d'], expected,
                                atol=1e-3)
     assert res.frames[0].img_path == '0000.png'
+    # an unlabelled joint (v = 0, x = y = 0) is missing data, not (0, 0)
+    anns[3]['keypoints'][0:3] = [0, 0, 0]
+    path.write_text(json.dumps(dict(images=images, annotations=anns)))
+    with pytest.raises(ValueError, match=r'coco\.json frame 3 person 0: '
+                       r'keypoint 0 \(nose\) is \[nan nan\]'):
+        vp3d(str(path))
 
 
 def test_people_are_tracked_and_lifted_per_track(seq, vp3d, tmp_path):
