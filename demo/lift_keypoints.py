@@ -27,6 +27,8 @@ def smoothing_cfg(args):
     if args.smooth == 'savgol':
         return dict(type='savgol', window=args.window,
                     polyorder=args.polyorder)
+    if args.smooth == 'none':
+        return {}  # explicitly off, whatever the config says
     return None
 
 
@@ -52,7 +54,8 @@ def parse_args(argv=None, pose2d=None):
     p.add_argument('--fps', type=float, help='frame rate (default: the '
                    'file\'s or 30)')
     p.add_argument('--smooth', choices=('none', 'one_euro', 'savgol'),
-                   default='none')
+                   help='default: the config\'s inference_cfg.smoothing, '
+                   'else none')
     p.add_argument('--min-cutoff', type=float, default=1.0,
                    help='One-Euro cutoff at rest, Hz')
     p.add_argument('--beta', type=float, default=0.0,
@@ -69,8 +72,9 @@ def parse_args(argv=None, pose2d=None):
                    default='error', help='NaN keypoints')
     p.add_argument('--short', choices=('pad', 'error'), default='pad',
                    help='tracks shorter than the receptive field')
-    p.add_argument('--iou-thr', type=float, default=0.3,
-                   help='tracking: least box IoU that continues a track')
+    p.add_argument('--iou-thr', type=float,
+                   help='tracking: least box IoU that continues a track '
+                   '(default: inference_cfg.iou_threshold, else 0.3)')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')

@@ -212,7 +212,10 @@ class Pose3DInferencer:
         batch_size: windows per forward pass (windowed lifters).
         smoothing: ``None``, ``dict(type='one_euro', min_cutoff=1.0,
             beta=0.0, d_cutoff=1.0)`` or ``dict(type='savgol', window=9,
-            polyorder=2)``, applied to each track's 3D joints.
+            polyorder=2)``, applied to each track's 3D joints; default:
+            the config's ``inference_cfg.smoothing`` (if any). A config may
+            set ``inference_cfg = dict(smoothing=..., iou_threshold=...,
+            max_age=...)``; arguments given here win.
         causal: ``None`` (the model's own), or the window placement asked
             for: ``True`` (online use: a frame's pose reads no later
             frame) needs a model trained causal (its config's
@@ -240,8 +243,9 @@ class Pose3DInferencer:
     def __init__(self, model, checkpoint: Optional[str] = None,
                  device: str = 'cpu', batch_size: int = 1024,
                  smoothing: Optional[dict] = None,
-                 causal: Optional[bool] = None, iou_threshold: float = 0.3,
-                 max_age: int = 1, nan_policy: str = 'error',
+                 causal: Optional[bool] = None,
+                 iou_threshold: Optional[float] = None,
+                 max_age: Optional[int] = None, nan_policy: str = 'error',
                  min_frames: str = 'warn',
                  cfg_options: Optional[dict] = None,
                  pose2d=None, pose2d_checkpoint: Optional[str] = None,
@@ -299,6 +303,18 @@ class Pose3DInferencer:
         self.receptive_field = (self.window['seq_len'] - 1) * \
             self.window['frame_interval'] + 1
         self.batch_size = int(batch_size)
+        icfg = dict(self.cfg.get('inference_cfg') or {})
+        unknown = sorted(set(icfg) - {'smoothing', 'iou_threshold',
+                                      'max_age'})
+        if unknown:
+            raise KeyError(f'{self.model_name}: inference_cfg keys '
+                           f'{unknown} are unknown; known: smoothing, '
+                           'iou_threshold, max_age')
+        smoothing = smoothing if smoothing is not None else \
+            icfg.get('smoothing')
+        iou_threshold = iou_threshold if iou_threshold is not None else \
+            icfg.get('iou_threshold', 0.3)
+        max_age = max_age if max_age is not None else icfg.get('max_age', 1)
         self.smoothing = dict(smoothing) if smoothing else None
         if self.smoothing:
             smooth_sequence(np.zeros((3, 1)), self.smoothing)  # validate

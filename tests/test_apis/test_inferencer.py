@@ -243,6 +243,19 @@ def test_smoothing_is_applied_per_track(seq, files):
         savgol_smooth(plain.track(0)['keypoints_3d'], 7, 2), atol=1e-5)
     assert smooth.meta['smoothing'] == dict(type='savgol', window=7,
                                             polyorder=2)
+    # the same from the config's inference_cfg; an argument wins over it
+    cfg = Pose3DInferencer('videopose3d_27frm_cmu', cfg_options={
+        'inference_cfg': dict(smoothing=dict(type='savgol', window=7,
+                                             polyorder=2))})
+    assert cfg.smoothing == smooth.meta['smoothing']
+    off = Pose3DInferencer('videopose3d_27frm_cmu', smoothing={},
+                           cfg_options={'inference_cfg': dict(
+                               smoothing=dict(type='savgol'))})
+    assert off.smoothing is None
+    with pytest.raises(KeyError, match=r"inference_cfg keys \['smooth'\] "
+                       'are unknown'):
+        Pose3DInferencer('videopose3d_27frm_cmu', cfg_options={
+            'inference_cfg': dict(smooth=1)})
 
 
 def test_nan_keypoints_are_refused_or_interpolated(seq, vp3d, tmp_path):
