@@ -286,11 +286,15 @@ class Pose3DInferencer:
         self.window.setdefault('frame_interval', 1)
         self.pipeline = [dict(t) for t in ds.get('pipeline', [])
                          if t.get('type') in INFERENCE_STEPS]
-        if not any(t['type'] == 'PackPoseInputs' for t in self.pipeline):
+        types = [t['type'] for t in self.pipeline]
+        if 'GenerateTarget' not in types or 'PackPoseInputs' not in types \
+                or any(t.get('preset') == 'topdown' for t in self.pipeline):
             raise ValueError(
-                f'{self.model_name}: the config\'s test pipeline has no '
-                'GenerateTarget/PackPoseInputs, so it is not a 2D->3D '
-                'lifter; give a lifter (e.g. videopose3d_27frm_cmu)')
+                f'{self.model_name} is not a 2D->3D lifter (its test '
+                'pipeline does not encode 2D keypoints with GenerateTarget '
+                '+ PackPoseInputs); give a lifter as the model (e.g. '
+                'videopose3d_27frm_cmu) and a 2D estimator as pose2d= '
+                '(e.g. integral2d_r18_cmu)')
         if causal is not None and bool(causal) != bool(self.window['causal']):
             raise ValueError(
                 f'{self.model_name} was trained with causal='

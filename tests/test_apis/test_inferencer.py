@@ -308,6 +308,12 @@ def test_input_errors_name_the_file_and_the_fix(vp3d, tmp_path):
         vp3d(str(bad))
 
 
+def test_an_image_model_as_the_lifter_is_refused():
+    with pytest.raises(ValueError, match='integral2d_r18_cmu is not a '
+                       r'2D->3D lifter.*2D estimator as pose2d='):
+        Pose3DInferencer('integral2d_r18_cmu')
+
+
 def test_unknown_model_name_lists_close_names():
     with pytest.raises(ValueError, match="'videopose3d_27frm_cm' is not a "
                        'model of the zoo.*Did you mean videopose3d_27frm_cmu'):
