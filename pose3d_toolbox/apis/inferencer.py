@@ -301,8 +301,10 @@ class Pose3DInferencer:
                 f'{self.window["causal"]} (its config\'s test_dataloader.'
                 f'dataset.causal); causal={causal} would place its windows '
                 'where it was not trained: use a model trained '
-                f'causal={causal} (e.g. configs/anatomy3d_243frm-causal_'
-                'h36m.py) or leave causal unset')
+                f'causal={causal} (a config whose test_dataloader.dataset.'
+                'causal and backbone causal are set, e.g. configs/'
+                'anatomy3d_243frm-causal_h36m.py, trained first) or leave '
+                'causal unset')
         self.causal = bool(self.window['causal'])
         self.receptive_field = (self.window['seq_len'] - 1) * \
             self.window['frame_interval'] + 1
