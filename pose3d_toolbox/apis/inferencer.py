@@ -387,7 +387,7 @@ class Pose3DInferencer:
             ids = [np.zeros(1, np.int64) for _ in frames]
         else:
             boxes = [f.bboxes if f.bboxes is not None else
-                     keypoint_boxes(np.nan_to_num(f.keypoints))
+                     keypoint_boxes(f.keypoints)
                      for f in frames]
             ids = track_by_iou(boxes, self.iou_threshold, self.max_age)
         tracks: Dict[int, dict] = {}

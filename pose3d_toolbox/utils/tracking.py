@@ -8,6 +8,7 @@ in order of decreasing IoU, so the result does not depend on the order in
 which a detector lists the people). A box that overlaps no live track by
 at least ``iou_threshold`` starts a new one.
 """
+import warnings
 from typing import List, Sequence
 
 import numpy as np
@@ -27,9 +28,13 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def keypoint_boxes(keypoints: np.ndarray) -> np.ndarray:
-    """``(N, J, 2)`` keypoints -> ``(N, 4)`` their enclosing boxes."""
+    """``(N, J, 2)`` keypoints -> ``(N, 4)`` their enclosing boxes (NaN
+    joints left out; a person without a finite joint gets a NaN box, whose
+    IoU with anything is 0)."""
     kp = np.asarray(keypoints, np.float64)
-    return np.concatenate([kp.min(-2), kp.max(-2)], -1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN rows
+        return np.concatenate([np.nanmin(kp, -2), np.nanmax(kp, -2)], -1)
 
 
 def track_by_iou(boxes: Sequence[np.ndarray], iou_threshold: float = 0.3,

@@ -15,6 +15,11 @@ def test_box_iou_by_hand():
 def test_keypoint_boxes():
     kp = np.array([[[1, 5], [3, 2], [2, 4]]], float)
     np.testing.assert_array_equal(keypoint_boxes(kp), [[1, 2, 3, 5]])
+    kp[0, 0] = np.nan  # a missing joint does not count
+    np.testing.assert_array_equal(keypoint_boxes(kp), [[2, 2, 3, 4]])
+    nan_box = keypoint_boxes(np.full((1, 3, 2), np.nan))
+    assert np.isnan(nan_box).all()
+    np.testing.assert_array_equal(box_iou(nan_box, [[0, 0, 1, 1]]), [[0]])
 
 
 def test_tracking_keeps_identities_across_swapped_detection_order():
