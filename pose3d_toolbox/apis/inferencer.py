@@ -547,7 +547,51 @@ class Pose3DInferencer:
                     root_estimated=not self.decodes_absolute, nll=nll)
 
     # -------------------------------------------------------- image path
+    def _crops(self, image: np.ndarray, bboxes: Optional[np.ndarray]
+               ) -> Tuple[list, np.ndarray]:
+        """The 2D estimator's packed inputs of each person box of ``image``
+        (None or empty: the whole frame) and the boxes ``(N, 4)``."""
+        from pose3d_toolbox.geometry import bbox_from_keypoints
+        from pose3d_toolbox.registry import TRANSFORMS
+        if self.pose2d is None:
+            raise ValueError(
+                'images and videos need a 2D estimator: '
+                "Pose3DInferencer(..., pose2d='integral2d_r18_cmu') (CLI: "
+                '--pose2d integral2d_r18_cmu), or give 2D keypoint files')
+        if getattr(self, '_pipeline_2d', None) is None:
+            self._pipeline_2d = [
+                TRANSFORMS.build(t) for t in
+                self.pose2d.cfg.test_dataloader.dataset.pipeline
+                if t['type'] in ('TopdownAffine', 'PackPoseInputs')]
+        H, W = image.shape[:2]
+        whole = bboxes is None or len(bboxes) == 0
+        boxes = (np.array([[0, 0, W, H]], np.float64) if whole
+                 else np.asarray(bboxes, np.float64).reshape(-1, 4))
+        skeleton = self.pose2d.skeleton
+        samples = []
+        for box in boxes:
+            center, scale = bbox_from_keypoints(
+                box.reshape(2, 2), 1.0 if whole else self.bbox_padding)
+            results = dict(img=image, bbox_center=center.astype(np.float32),
+                           bbox_scale=scale.astype(np.float32),
+                           crop_matrix=np.eye(2, 3, dtype=np.float32),
+                           keypoints_2d=np.zeros((skeleton.num_joints, 2),
+                                                 np.float32),
+                           skeleton=skeleton.name,
+                           root_index=skeleton.root_index)
+            for t in self._pipeline_2d:
+                results = t(results)
+            samples.append(results)
+        return samples, boxes
+
     @torch.no_grad()
+    def _run_2d(self, samples: list) -> Tuple[np.ndarray, np.ndarray]:
+        from mmengine.dataset import pseudo_collate
+        preds = self.pose2d.test_step(pseudo_collate(samples))
+        kp = np.stack([np.asarray(p.pred_keypoints_2d) for p in preds])
+        sc = np.stack([np.asarray(p.pred_keypoint_scores) for p in preds])
+        return kp.astype(np.float64), sc.astype(np.float64)
+
     def estimate_2d(self, image: np.ndarray,
                     bboxes: Optional[np.ndarray] = None
                     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -558,53 +602,37 @@ class Pose3DInferencer:
         Returns ``keypoints (N, 17, 2)`` image pixels, ``scores (N, 17)``
         and the boxes ``(N, 4)``.
         """
-        from mmengine.dataset import pseudo_collate
-
-        from pose3d_toolbox.geometry import bbox_from_keypoints
-        from pose3d_toolbox.registry import TRANSFORMS
-        if self.pose2d is None:
-            raise ValueError(
-                'images and videos need a 2D estimator: '
-                "Pose3DInferencer(..., pose2d='integral2d_r18_cmu') (CLI: "
-                '--pose2d integral2d_r18_cmu), or give 2D keypoint files')
-        H, W = image.shape[:2]
-        whole = bboxes is None or len(bboxes) == 0
-        boxes = (np.array([[0, 0, W, H]], np.float64) if whole
-                 else np.asarray(bboxes, np.float64).reshape(-1, 4))
-        pipeline = [TRANSFORMS.build(t) for t in
-                    self.pose2d.cfg.test_dataloader.dataset.pipeline
-                    if t['type'] in ('TopdownAffine', 'PackPoseInputs')]
-        J = self.pose2d.skeleton.num_joints
-        samples = []
-        for box in boxes:
-            center, scale = bbox_from_keypoints(
-                box.reshape(2, 2), 1.0 if whole else self.bbox_padding)
-            results = dict(img=image, bbox_center=center.astype(np.float32),
-                           bbox_scale=scale.astype(np.float32),
-                           crop_matrix=np.eye(2, 3, dtype=np.float32),
-                           keypoints_2d=np.zeros((J, 2), np.float32),
-                           skeleton=self.pose2d.skeleton.name,
-                           root_index=self.pose2d.skeleton.root_index)
-            for t in pipeline:
-                results = t(results)
-            samples.append(results)
-        preds = self.pose2d.test_step(pseudo_collate(samples))
-        kp = np.stack([np.asarray(p.pred_keypoints_2d) for p in preds])
-        sc = np.stack([np.asarray(p.pred_keypoint_scores) for p in preds])
-        return kp.astype(np.float64), sc.astype(np.float64), boxes
+        samples, boxes = self._crops(image, bboxes)
+        return self._run_2d(samples) + (boxes, )
 
     def images_to_keypoints(self, inputs, bboxes=None,
-                            progress: bool = False) -> KeypointInput:
-        """Run :meth:`estimate_2d` on every frame of an image, a list of
-        images, a folder of images or a video (:mod:`.image_io`);
-        ``bboxes``: a box file (:func:`~.image_io.read_bboxes`) or a list
-        with ``(N, 4)`` boxes per frame."""
+                            progress: bool = False,
+                            batch_size: int = 32) -> KeypointInput:
+        """Run the 2D estimator on every frame of an image, a list of
+        images, a folder of images or a video (:mod:`.image_io`), crops of
+        several frames per forward pass (``batch_size``); ``bboxes``: a
+        box file (:func:`~.image_io.read_bboxes`) or a list with ``(N, 4)``
+        boxes per frame."""
         from .image_io import read_bboxes, read_frames, video_fps
         from .keypoint_io import Frame
         if isinstance(bboxes, str):
             bboxes = read_bboxes(bboxes)
-        frames, size = [], None
-        bar = None
+        frames, pending, size, bar = [], [], None, None
+
+        def flush():
+            if not pending:
+                return
+            kp, sc = self._run_2d([x for p in pending for x in p[3]])
+            i = 0
+            for t, name, boxes, samples in pending:
+                n = len(samples)
+                frames.append(Frame(t, kp[i:i + n], sc[i:i + n], boxes,
+                                    name))
+                i += n
+                if bar is not None:
+                    bar.update()
+            pending.clear()
+
         for t, name, image in read_frames(inputs):
             if size is None:
                 size = (image.shape[1], image.shape[0])
@@ -619,10 +647,11 @@ class Pose3DInferencer:
                     'one size')
             boxes = None if bboxes is None or t >= len(bboxes) else \
                 bboxes[t]
-            kp, sc, bb = self.estimate_2d(image, boxes)
-            frames.append(Frame(t, kp, sc, bb, name))
-            if bar is not None:
-                bar.update()
+            samples, boxes = self._crops(image, boxes)
+            pending.append((t, name, boxes, samples))
+            if sum(len(p[3]) for p in pending) >= batch_size:
+                flush()
+        flush()
         if not frames:
             raise ValueError(f'{inputs}: no image found')
         return KeypointInput(str(inputs), frames, layout='h36m',
