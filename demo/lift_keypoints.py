@@ -1,0 +1,120 @@
+"""Lift a 2D keypoint file to camera-space 3D poses and write them as JSON.
+
+    python demo/lift_keypoints.py INPUT --model videopose3d_27frm_cmu \\
+        --out-dir work_dirs/demo
+
+INPUT: an MMPose prediction JSON (its inferencer's pred_out_dir file or
+folder, ``--save-predictions`` of its demos), a COCO keypoint JSON, or a
+``.npy``/``.npz`` array (``pose3d_toolbox/apis/keypoint_io.py``); or an
+image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
+(and ``--bboxes FILE`` person boxes, else the whole frame; see
+``demo/images_to_3d.py``). Writes
+``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and
+prints the frames, the time and the frames per second.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def smoothing_cfg(args):
+    if args.smooth == 'one_euro':
+        return dict(type='one_euro', min_cutoff=args.min_cutoff,
+                    beta=args.beta, d_cutoff=args.d_cutoff)
+    if args.smooth == 'savgol':
+        return dict(type='savgol', window=args.window,
+                    polyorder=args.polyorder)
+    if args.smooth == 'none':
+        return {}  # explicitly off, whatever the config says
+    return None
+
+
+def parse_args(argv=None, pose2d=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('input', help='keypoint file or folder; images / video '
+                   'with --pose2d')
+    p.add_argument('--pose2d', default=pose2d, help='2D estimator for '
+                   'images and videos (zoo name, config or checkpoint)')
+    p.add_argument('--bboxes', help='JSON: per frame a list of [x1, y1, '
+                   'x2, y2] person boxes (default: the whole frame)')
+    p.add_argument('--model', default='videopose3d_27frm_cmu',
+                   help='model-zoo name, config (.py) or checkpoint (.pth)')
+    p.add_argument('--checkpoint', help='weights for a config')
+    p.add_argument('--out-dir', default='work_dirs/lift_keypoints')
+    p.add_argument('--layout', choices=('coco', 'h36m'),
+                   help='joint order of the input (default: the file\'s)')
+    p.add_argument('--image-size', nargs=2, type=int, metavar=('W', 'H'))
+    p.add_argument('--focal-length', nargs='+', type=float,
+                   metavar='F', help='fx [fy] pixels (default max(W, H))')
+    p.add_argument('--principal-point', nargs=2, type=float,
+                   metavar=('CX', 'CY'), help='(default: image centre)')
+    p.add_argument('--fps', type=float, help='frame rate (default: the '
+                   'file\'s or 30)')
+    p.add_argument('--smooth', choices=('none', 'one_euro', 'savgol'),
+                   help='default: the config\'s inference_cfg.smoothing, '
+                   'else none')
+    p.add_argument('--min-cutoff', type=float, default=1.0,
+                   help='One-Euro cutoff at rest, Hz')
+    p.add_argument('--beta', type=float, default=0.0,
+                   help='One-Euro speed coefficient')
+    p.add_argument('--d-cutoff', type=float, default=1.0,
+                   help='One-Euro cutoff of the speed, Hz')
+    p.add_argument('--window', type=int, default=9,
+                   help='Savitzky-Golay window, frames (odd)')
+    p.add_argument('--polyorder', type=int, default=2,
+                   help='Savitzky-Golay polynomial order')
+    p.add_argument('--causal', action='store_true',
+                   help='online use: refuse a model not trained causal')
+    p.add_argument('--nan', choices=('error', 'interpolate'),
+                   default='error', help='NaN keypoints')
+    p.add_argument('--short', choices=('pad', 'error'), default='pad',
+                   help='tracks shorter than the receptive field')
+    p.add_argument('--iou-thr', type=float,
+                   help='tracking: least box IoU that continues a track '
+                   '(default: inference_cfg.iou_threshold, else 0.3)')
+    p.add_argument('--batch-size', type=int, default=1024)
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--no-progress', action='store_true')
+    return p.parse_args(argv)
+
+
+def main(argv=None, pose2d=None):
+    args = parse_args(argv, pose2d)
+    from pose3d_toolbox.apis import Pose3DInferencer
+    camera = {}
+    if args.focal_length:
+        if len(args.focal_length) not in (1, 2):
+            raise SystemExit('--focal-length takes fx or fx fy')
+        camera['f'] = (args.focal_length * 2)[:2]
+    if args.principal_point:
+        camera['c'] = args.principal_point
+    inferencer = Pose3DInferencer(
+        args.model, args.checkpoint, device=args.device,
+        batch_size=args.batch_size, smoothing=smoothing_cfg(args),
+        causal=True if args.causal else None, iou_threshold=args.iou_thr,
+        nan_policy=args.nan,
+        min_frames='warn' if args.short == 'pad' else 'error',
+        pose2d=args.pose2d)
+    result = inferencer(args.input, layout=args.layout, camera=camera,
+                        image_size=args.image_size, fps=args.fps,
+                        progress=not args.no_progress, bboxes=args.bboxes)
+    name = osp.splitext(osp.basename(osp.normpath(args.input)))[0]
+    out = result.dump(osp.join(args.out_dir, f'{name}_3d.json'))
+    meta = result.meta
+    people = sum(len(f.instances) for f in result.frames)
+    print(f'\n{meta["num_frames"]} frames, {people} poses, '
+          f'{len(meta["tracks"])} track(s) in {meta["seconds"]:.3f} s: '
+          f'{meta["frames_per_second"]:.1f} frames/s ({args.model})')
+    print(f'camera ({meta["camera"]["source"]}): f {meta["camera"]["f"]}, '
+          f'c {meta["camera"]["c"]}, image {meta["camera"]["w"]} x '
+          f'{meta["camera"]["h"]}')
+    print(f'wrote {out}')
+    return result
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('OMP_NUM_THREADS', '2')
+    main()
