@@ -9,8 +9,11 @@ folder, ``--save-predictions`` of its demos), a COCO keypoint JSON, or a
 image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
 (and ``--bboxes FILE`` person boxes, else the whole frame; see
 ``demo/images_to_3d.py``). Writes
-``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and
-prints the frames, the time and the frames per second.
+``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and,
+per tracked person, pictures of the result (``--vis``: an animated GIF
+and the interactive HTML viewer by default, MP4 and per-frame PNGs on
+request; at most ``--vis-max-frames`` frames, evenly spaced), and prints
+the frames, the time and the frames per second.
 """
 import argparse
 import os
@@ -75,6 +78,11 @@ def parse_args(argv=None, pose2d=None):
     p.add_argument('--iou-thr', type=float,
                    help='tracking: least box IoU that continues a track '
                    '(default: inference_cfg.iou_threshold, else 0.3)')
+    p.add_argument('--vis', nargs='*', default=['gif', 'html'],
+                   choices=('gif', 'mp4', 'html', 'png'),
+                   help='pictures per person (none: --vis without a value)')
+    p.add_argument('--vis-max-frames', type=int, default=60,
+                   help='frames drawn per picture, evenly spaced')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
@@ -112,7 +120,63 @@ def main(argv=None, pose2d=None):
           f'c {meta["camera"]["c"]}, image {meta["camera"]["w"]} x '
           f'{meta["camera"]["h"]}')
     print(f'wrote {out}')
+    for path in write_pictures(result, args.out_dir, name, args.vis,
+                               args.vis_max_frames):
+        print(f'wrote {path}')
     return result
+
+
+def _frame_images(samples):
+    """RGB frames of samples read from a video (``img_path`` ``VIDEO#k``);
+    ``None`` when the samples come from image files or keypoints."""
+    paths = [s.img_path for s in samples]
+    if not any('#' in (p or '') for p in paths):
+        return None
+    import cv2
+    images = []
+    for path in paths:
+        video, index = path.rsplit('#', 1)
+        cap = cv2.VideoCapture(video)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
+        ok, frame = cap.read()
+        cap.release()
+        if not ok:
+            raise SystemExit(f'{video}: cannot read frame {index} back for '
+                             'the pictures')
+        images.append(frame[..., ::-1].copy())
+    return images
+
+
+def write_pictures(result, out_dir, name, formats, max_frames):
+    """Per track: ``formats`` pictures of at most ``max_frames`` evenly
+    spaced frames (prediction only: inference has no ground truth)."""
+    if not formats:
+        return []
+    from pose3d_toolbox.visualization import Pose3dLocalVisualizer
+    vis = Pose3dLocalVisualizer.get_instance('lift_keypoints_demo')
+    fps = result.meta.get('fps') or 30.0
+    written = []
+    for track in result.meta['tracks']:
+        tid = int(track)
+        samples = [s for f in result.frames for s in f.instances
+                   if s.track_id == tid]
+        step = max(1, -(-len(samples) // max(1, max_frames)))
+        samples = samples[::step]
+        images = _frame_images(samples)
+        stem = osp.join(out_dir, f'{name}_track{tid}')
+        for fmt in formats:
+            if fmt == 'png':
+                for i, sample in enumerate(samples):
+                    path = f'{stem}_{i * step:06d}.png'
+                    vis.add_datasample(
+                        name, None if images is None else images[i],
+                        sample, out_file=path)
+                written.append(f'{stem}_*.png ({len(samples)} frames)')
+            else:
+                written.append(str(vis.add_sequence(
+                    samples, f'{stem}.{fmt}', images=images,
+                    fps=fps / step)))
+    return written
 
 
 if __name__ == '__main__':

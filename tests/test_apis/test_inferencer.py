@@ -320,21 +320,31 @@ def test_unknown_model_name_lists_close_names():
         Pose3DInferencer('videopose3d_27frm_cm')
 
 
-def test_cli_writes_json_and_prints_speed(files, tmp_path, capsys):
+def _demo_cli():
     import importlib.util
     spec = importlib.util.spec_from_file_location(
         'lift_keypoints', osp.join(osp.dirname(__file__), '..', '..', 'demo',
                                    'lift_keypoints.py'))
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
-    cli.main([files['npz'], '--out-dir', str(tmp_path), '--smooth',
-              'one_euro', '--beta', '0.5', '--no-progress'])
+    return cli
+
+
+def test_cli_writes_json_pictures_and_prints_speed(files, tmp_path, capsys):
+    import imageio.v3 as iio
+    _demo_cli().main([files['npz'], '--out-dir', str(tmp_path), '--smooth',
+                      'one_euro', '--beta', '0.5', '--no-progress',
+                      '--vis', 'gif', 'html', '--vis-max-frames', '4'])
     out = capsys.readouterr().out
     assert '86 frames, 86 poses, 1 track(s)' in out and 'frames/s' in out
     doc = json.load(open(tmp_path / 'demo_3d.json'))
     assert len(doc['frames']) == 86
     assert doc['meta']['smoothing'] == dict(type='one_euro', min_cutoff=1.0,
                                             beta=0.5, d_cutoff=1.0)
+    # one person: a GIF of 4 evenly spaced frames and the HTML viewer
+    gif = iio.imread(tmp_path / 'demo_track0.gif', index=None)
+    assert gif.shape[0] == 4 and gif.std() > 10
+    assert 'plotly' in (tmp_path / 'demo_track0.html').read_text()[:100_000]
 
 
 @pytest.fixture(scope='module')
@@ -348,7 +358,8 @@ def rendered(tmp_path_factory):
                 boxes=str(root / 'frames' / 'bboxes.json'))
 
 
-def test_images_and_video_go_through_the_2d_estimator(rendered):
+def test_images_and_video_go_through_the_2d_estimator(rendered,
+                                                      tmp_path_factory):
     seq = rendered['seq']
     inf = Pose3DInferencer('simplebaseline3d_cmu',
                            pose2d='integral2d_r18_cmu')
@@ -374,6 +385,15 @@ def test_images_and_video_go_through_the_2d_estimator(rendered):
     # the video is compressed (mp4v): close to the PNG frames' 2D
     assert np.abs(vid.track(0)['keypoints_2d']
                   - track['keypoints_2d']).mean() < 3.0
+    # the demo's pictures of a video show its frames (read back by index)
+    import imageio.v3 as iio
+    out = tmp_path_factory.mktemp('pictures')
+    written = _demo_cli().write_pictures(vid, str(out), 'vid', ['png'], 2)
+    assert written == [f'{out}/vid_track0_*.png (2 frames)']
+    pictures = sorted(out.glob('vid_track0_*.png'))
+    assert [p.name for p in pictures] == ['vid_track0_000000.png',
+                                          'vid_track0_000006.png']
+    assert iio.imread(pictures[1]).std() > 10
 
 
 def test_image_errors_name_the_file_and_the_fix(rendered, tmp_path, vp3d):
