@@ -384,13 +384,18 @@ def train_and_test(cfg: Config) -> dict:
                 model=model)
 
 
-def seed_check_table(seed_check: dict, seeds) -> str:
-    """The benchmarks' seed check as a markdown table: per row (a dict
-    ``row -> [MPJPE per seed]``, in the order of ``seeds``) the values, their
-    mean, their spread and the mean's difference to the ``'baseline'`` row's
-    mean. A difference between rows smaller than the spread between seeds
-    is not a finding."""
-    lines = [f'Seed check (same budget, seeds {", ".join(map(str, seeds))}):',
+def print_seed_check(seed_check: dict, seed: int, extra_seeds) -> None:
+    """Print the benchmarks' seed check, a markdown table: per row (a dict
+    ``row -> [MPJPE per seed]``, ``seed`` first, then ``extra_seeds``) the
+    values, their mean, their spread and the mean's difference to the
+    ``'baseline'`` row's mean; nothing if no row has two seeds. A
+    difference between rows smaller than the spread between seeds is not a
+    finding."""
+    if not seed_check or max(len(v) for v in seed_check.values()) < 2:
+        return
+    seeds = [seed] + [s for s in extra_seeds if s != seed]
+    lines = ['', f'Seed check (same budget, seeds '
+             f'{", ".join(map(str, seeds))}):',
              '| row | MPJPE per seed (mm) | mean | spread (max - min) | '
              'mean - baseline mean |', '|---|---|---|---|---|']
     base = seed_check.get('baseline')
@@ -401,4 +406,4 @@ def seed_check_table(seed_check: dict, seeds) -> str:
         lines.append(f'| {name} | ' + ' / '.join(f'{v:.1f}' for v in values)
                      + f' | {mean:.1f} | {max(values) - min(values):.1f} | '
                      f'{diff} |')
-    return '\n'.join(lines)
+    print('\n'.join(lines), flush=True)

@@ -46,7 +46,7 @@ from mmengine.config import Config  # noqa: E402
 
 from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
                                         IdKeepingDictAction,
-                                        seed_check_table, train_and_test)
+                                        print_seed_check, train_and_test)
 from pose3d_toolbox.codecs.bone import joints_to_bones  # noqa: E402
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -213,17 +213,8 @@ def main(argv=None):
         if name in args.seed_rows:
             seed_check.setdefault(name, []).append(r['mpjpe'])
     print_table(args, Config.fromfile(ANATOMY_CFG), results)
-    print_seed_check(args, seed_check)
+    print_seed_check(seed_check, args.seed, args.extra_seeds)
     return results
-
-
-def print_seed_check(args, seed_check):
-    """MPJPE of the rows trained with several seeds and their spread."""
-    if not seed_check or max(len(v) for v in seed_check.values()) < 2:
-        return
-    seeds = [args.seed] + [s for s in args.extra_seeds if s != args.seed]
-    print()
-    print(seed_check_table(seed_check, seeds), flush=True)
 
 
 def print_table(args, cfg, results):

@@ -53,7 +53,7 @@ from mmengine.config import Config  # noqa: E402
 
 from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
                                         IdKeepingDictAction,
-                                        apply_cfg_options, seed_check_table,
+                                        apply_cfg_options, print_seed_check,
                                         train_and_test)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -181,7 +181,7 @@ def main(argv=None):
         if name in args.seed_rows:
             seed_check.setdefault(name, []).append(r['mpjpe'])
     print_table(args, results)
-    print_seed_check(args, seed_check)
+    print_seed_check(seed_check, args.seed, args.extra_seeds)
     return dict(rows=results, seed_check=seed_check)
 
 
@@ -208,15 +208,6 @@ def print_table(args, results):
     order = sorted(results, key=lambda n: -results[n]['mpjpe'])
     print('Ordering by MPJPE (worst to best): ' + ' > '.join(order) +
           f'; the paper\'s: {paper_order}.', flush=True)
-
-
-def print_seed_check(args, seed_check):
-    """MPJPE of the rows trained with several seeds and their spread."""
-    if not seed_check or max(len(v) for v in seed_check.values()) < 2:
-        return
-    seeds = [args.seed] + [s for s in args.extra_seeds if s != args.seed]
-    print()
-    print(seed_check_table(seed_check, seeds), flush=True)
 
 
 if __name__ == '__main__':
