@@ -73,6 +73,9 @@ def test_hemlets_loss_alpha_and_switches():
     assert HEMletsLoss(use_hem=False, use_2d=False)(*args) == {}
     assert HEMletsLoss(alpha=1.0)(*args)['loss_2d'].item() == \
         pytest.approx(16.0)
+    # the per-pixel mean: 16 / 4 pixels
+    assert HEMletsLoss(alpha=1.0, pixel_mean=True)(*args)['loss_2d'].item() \
+        == pytest.approx(4.0)
 
 
 @pytest.mark.parametrize('variant, S', [('hemlets', 3), ('5s', 5)])

@@ -78,6 +78,9 @@ class HEMletsLoss(nn.Module):
         alpha: weight of the intermediate losses (0.05 in the paper).
         use_hem: train the triplets (Table 4 "w/ HEMlets", "Full").
         use_2d: train the 2D heatmaps (Table 4 "w/ 2D heatmaps", "Full").
+        pixel_mean: average each map over its pixels instead of summing
+            (the earlier normalisation, see the module docstring; a switch
+            for comparing the two).
 
     ``forward(triplets, heatmaps, triplets_target, triplets_weight,
     heatmaps_target, heatmaps_weight)``: triplets ``(N, K, S, h, w)`` with
@@ -86,10 +89,11 @@ class HEMletsLoss(nn.Module):
     """
 
     def __init__(self, alpha: float = 0.05, use_hem: bool = True,
-                 use_2d: bool = True):
+                 use_2d: bool = True, pixel_mean: bool = False):
         super().__init__()
         self.alpha = float(alpha)
         self.use_hem, self.use_2d = bool(use_hem), bool(use_2d)
+        self.pixel_mean = bool(pixel_mean)
 
     def forward(self, triplets: torch.Tensor, heatmaps: torch.Tensor,
                 triplets_target: torch.Tensor,
@@ -99,8 +103,8 @@ class HEMletsLoss(nn.Module):
         losses = {}
         if self.use_hem:
             losses['loss_hem'] = self.alpha * masked_map_l2(
-                triplets, triplets_target, triplets_weight)
+                triplets, triplets_target, triplets_weight, self.pixel_mean)
         if self.use_2d:
             losses['loss_2d'] = self.alpha * masked_map_l2(
-                heatmaps, heatmaps_target, heatmaps_weight)
+                heatmaps, heatmaps_target, heatmaps_weight, self.pixel_mean)
         return losses
