@@ -12,7 +12,9 @@ image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
 ``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and,
 per tracked person, pictures of the result (``--vis``: an animated GIF
 and the interactive HTML viewer by default, MP4 and per-frame PNGs on
-request; at most ``--vis-max-frames`` frames, evenly spaced), and prints
+request; at most ``--vis-max-frames`` frames, evenly spaced), with
+``--bvh`` one BVH animation per tracked person
+(``OUT_DIR/<INPUT name>_track<id>.bvh``), and prints
 the frames, the time and the frames per second.
 """
 import argparse
@@ -83,6 +85,9 @@ def parse_args(argv=None, pose2d=None):
                    help='pictures per person (none: --vis without a value)')
     p.add_argument('--vis-max-frames', type=int, default=60,
                    help='frames drawn per picture, evenly spaced')
+    p.add_argument('--bvh', action='store_true',
+                   help='also write one BVH animation per track '
+                   '(OUT_DIR/<INPUT name>_track<id>.bvh, Y-up, cm)')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
@@ -120,6 +125,10 @@ def main(argv=None, pose2d=None):
           f'c {meta["camera"]["c"]}, image {meta["camera"]["w"]} x '
           f'{meta["camera"]["h"]}')
     print(f'wrote {out}')
+    if args.bvh:
+        for tid, bvh in result.save_bvh(args.out_dir,
+                                        f'{name}_track').items():
+            print(f'wrote {bvh["path"]} (track {tid})')
     for path in write_pictures(result, args.out_dir, name, args.vis,
                                args.vis_max_frames):
         print(f'wrote {path}')
