@@ -149,13 +149,15 @@ def batch_of(inputs, graph, size):
     return {k: v[:size] for k, v in inputs.items()}
 
 
-def median_time(fn, runs: int) -> float:
+def median_time(fn, inputs, runs: int) -> float:
+    """Median seconds of ``fn(inputs)`` over ``runs`` runs (after one
+    warm-up run)."""
     import numpy as np
-    fn()  # warm-up
+    fn(inputs)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        fn()
+        fn(inputs)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
 
@@ -204,8 +206,8 @@ def compare(name, out_dir, frames=256, runs=5, threads=1,
         if graph.form != 'sequence' and len(x[graph.input_names[0]]) < b:
             reps = -(-b // len(x[graph.input_names[0]]))
             x = {k: np.concatenate([v] * reps)[:b] for k, v in x.items()}
-        row[f'torch_ms_{b}'] = 1000 * median_time(lambda: run_torch(x), runs)
-        row[f'ort_ms_{b}'] = 1000 * median_time(lambda: run_ort(x), runs)
+        row[f'torch_ms_{b}'] = 1000 * median_time(run_torch, x, runs)
+        row[f'ort_ms_{b}'] = 1000 * median_time(run_ort, x, runs)
     return row
 
 
