@@ -88,6 +88,12 @@ def parse_args(argv=None, pose2d=None):
     p.add_argument('--bvh', action='store_true',
                    help='also write one BVH animation per track '
                    '(OUT_DIR/<INPUT name>_track<id>.bvh, Y-up, cm)')
+    p.add_argument('--backend', choices=('pytorch', 'onnxruntime'),
+                   default='pytorch', help='where the lifter runs '
+                   '(onnxruntime: exported on the fly, or --onnx FILE)')
+    p.add_argument('--onnx', help='the lifter\'s exported file '
+                   '(tools/deployment/pytorch2onnx.py), --backend '
+                   'onnxruntime')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
@@ -110,7 +116,7 @@ def main(argv=None, pose2d=None):
         causal=True if args.causal else None, iou_threshold=args.iou_thr,
         nan_policy=args.nan,
         min_frames='warn' if args.short == 'pad' else 'error',
-        pose2d=args.pose2d)
+        pose2d=args.pose2d, backend=args.backend, onnx_file=args.onnx)
     result = inferencer(args.input, layout=args.layout, camera=camera,
                         image_size=args.image_size, fps=args.fps,
                         progress=not args.no_progress, bboxes=args.bboxes)
@@ -128,11 +134,26 @@ def main(argv=None, pose2d=None):
     if args.bvh:
         for tid, bvh in result.save_bvh(args.out_dir,
                                         f'{name}_track').items():
-            print(f'wrote {bvh["path"]} (track {tid})')
+            err = bvh_round_trip_mm(result, tid, bvh)
+            print(f'wrote {bvh["path"]} (track {tid}; read back by the '
+                  f'BVH reader: {err:.1e} mm from the bone-length-'
+                  'normalised prediction at most)')
     for path in write_pictures(result, args.out_dir, name, args.vis,
                                args.vis_max_frames):
         print(f'wrote {path}')
     return result
+
+
+def bvh_round_trip_mm(result, track_id, bvh) -> float:
+    """Largest distance (mm) between the BVH file read back by the
+    project's reader and the track with its bone lengths normalised."""
+    import numpy as np
+    from pose3d_toolbox.apis.bvh_export import (normalise_bone_lengths,
+                                                read_bvh_joints)
+    back = read_bvh_joints(bvh['path'], bvh['joint_map'])
+    ref = normalise_bone_lengths(
+        result.track(track_id)['keypoints_3d'].astype(np.float64), 'h36m')
+    return float(np.linalg.norm(back - ref, axis=-1).max() * 1000)
 
 
 def _frame_images(samples):

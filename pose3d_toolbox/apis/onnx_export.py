@@ -170,7 +170,7 @@ class ExportGraph(nn.Module):
         if self.form == 'sequence':
             n = x.shape[0]
             out = model.head(model.backbone.forward_sequence(x))
-            return out.reshape(n, -1, *out.shape[1:])
+            return out.reshape(n, -1, model.skeleton.num_joints, 3)
         return model(x, mode='tensor')
 
     def _predict(self, x, *extra):
@@ -337,7 +337,8 @@ def export_onnx(model, path: str, checkpoint: Optional[str] = None,
         opset: ONNX opset.
 
     Returns:
-        ``dict(path, inputs, outputs, opset, form, decode, metadata)``.
+        ``dict(path, inputs, outputs, opset, form, decode, metadata)``:
+        ``inputs`` / ``outputs`` name -> shape (dynamic axes by name).
     """
     import onnx
     if not isinstance(model, nn.Module):
@@ -368,9 +369,15 @@ def export_onnx(model, path: str, checkpoint: Optional[str] = None,
         entry.key, entry.value = key, value
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
-    return dict(path=path, inputs=graph.input_shapes(1),
-                outputs=graph.output_names, opset=opset, form=graph.form,
-                decode=meta['decode'], metadata=meta)
+    return dict(path=path, inputs=_shapes(proto.graph.input),
+                outputs=_shapes(proto.graph.output), opset=opset,
+                form=graph.form, decode=meta['decode'], metadata=meta)
+
+
+def _shapes(values) -> Dict[str, list]:
+    """Name -> shape of graph inputs / outputs, dynamic axes by name."""
+    return {v.name: [d.dim_param or d.dim_value
+                     for d in v.type.tensor_type.shape.dim] for v in values}
 
 
 def graph_metadata(graph: ExportGraph, name: str, opset: int) -> dict:
@@ -387,7 +394,7 @@ def graph_metadata(graph: ExportGraph, name: str, opset: int) -> dict:
         'form': graph.form,
         'opset': str(opset),
         'flip_test': str(graph.flip),
-        'inputs': json.dumps(graph.input_shapes(1)),
+        'inputs': json.dumps(graph.input_shapes(1)),  # a batch of one
         'outputs': json.dumps(graph.output_names),
         'skeleton': model.skeleton.name,
         'root_index': str(model.skeleton.root_index),

@@ -73,10 +73,11 @@ def test_lifters_export_with_a_dynamic_batch(name, tmp_path):
     assert meta['model'] == 'PoseLifter' or meta['kind'] in (
         'anatomy3d', 'elepose')
     if name == 'abslifter_cmu':  # absolute decoding needs the camera
-        assert info['outputs'] == ['output'] and 'AbsPoseCodec' in \
+        assert list(info['outputs']) == ['output'] and 'AbsPoseCodec' in \
             meta['decode'] and meta['flip_test'] == 'True'
     else:
-        assert info['outputs'] == ['keypoints_3d_rel']
+        assert list(info['outputs']) == ['keypoints_3d_rel']
+        assert info['outputs']['keypoints_3d_rel'][0] == 'batch'
 
 
 def test_in_graph_decoding_is_the_codecs(tmp_path):
@@ -98,6 +99,7 @@ def test_videopose3d_sequence_form_has_dynamic_length(tmp_path):
     info, graph, sess = _check_runs(model, str(tmp_path / 'vp.onnx'),
                                     lengths=(27, 40))
     assert info['form'] == 'sequence'
+    assert info['inputs'] == dict(keypoints_2d=['batch', 'frames', 17, 2])
     # the whole-sequence form equals the window form, window by window
     x = example_inputs(graph, 1, 30)['keypoints_2d']
     dense = sess.run(None, dict(keypoints_2d=x))[0][0]
@@ -116,7 +118,7 @@ def test_image_models_export(config, tmp_path):
     assert json.loads(meta['inputs']) == {'image': [1, 3, 64, 64]}
     assert 'decode_outputs' in meta['decode']
     if 'depthaware' in config:
-        assert info['outputs'] == ['heatmaps', 'depth', 'embedding']
+        assert list(info['outputs']) == ['heatmaps', 'depth', 'embedding']
 
 
 def test_exportable_adaptive_pool_equals_pytorchs():
@@ -196,7 +198,8 @@ def test_demo_bvh_reads_back_within_1mm(demo_npz, tmp_path, capsys):
     result = cli.main([demo_npz, '--model', 'videopose3d_27frm_cmu',
                        '--out-dir', str(tmp_path), '--vis', '--bvh',
                        '--no-progress'])
-    assert 'demo_track0.bvh' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert 'demo_track0.bvh (track 0; read back by the BVH reader' in out
     path = tmp_path / 'demo_track0.bvh'
     text = path.read_text()
     assert f'Frame Time: {1 / 30:.8f}' in text and 'Frames: 86' in text

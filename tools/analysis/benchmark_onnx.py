@@ -94,7 +94,7 @@ def lifter_inputs(graph, count: int):
 
 def image_inputs(graph, count: int):
     """Real crops of the config's test set: ``(inputs, metas, gt)`` with
-    gt the 3D (or, for a 2D model, the 2D) keypoints."""
+    gt ``{2: 2D pixels, 3: 3D camera metres}`` of the crops."""
     import numpy as np
     from mmengine.registry import init_default_scope
     from pose3d_toolbox.registry import DATASETS
@@ -104,9 +104,9 @@ def image_inputs(graph, count: int):
     packed = [ds[i] for i in range(0, step * count, step)][:count]
     x = np.stack([p['inputs'].numpy() for p in packed]).astype(np.float32)
     samples = [p['data_samples'] for p in packed]
-    key = 'gt_keypoints_3d' if 'gt_keypoints_3d' in samples[0] else \
-        'gt_keypoints_2d'
-    gt = np.stack([np.asarray(s.get(key)) for s in samples])
+    gt = {dim: np.stack([np.asarray(s.get(key)) for s in samples])
+          for dim, key in ((2, 'gt_keypoints_2d'), (3, 'gt_keypoints_3d'))
+          if key in samples[0]}
     return dict(image=x), [s.metainfo for s in samples], gt
 
 
@@ -196,6 +196,8 @@ def compare(name, out_dir, frames=256, runs=5, threads=1,
     pred_t = decode(graph, run_torch(inputs), metas)
     pred_o = decode(graph, run_ort(inputs), metas)
     root = model.skeleton.root_index
+    if isinstance(gt, dict):  # image models: the 2D or 3D ground truth
+        gt = gt[pred_t.shape[-1]]
     row = dict(model=stem, form=info['form'], opset=info['opset'],
                n=len(pred_t), unit='px' if pred_t.shape[-1] == 2 else 'm',
                max_diff=float(np.abs(pred_t - pred_o).max()),

@@ -41,7 +41,7 @@ def main(argv=None):
                        opset=args.opset)
     print(f'wrote {info["path"]} (opset {info["opset"]}, form '
           f'{info["form"]}, onnx.checker passed)')
-    print(f'inputs (batch 1): {info["inputs"]}')
+    print(f'inputs: {info["inputs"]}')
     print(f'outputs: {info["outputs"]}')
     print(f'decode: {info["decode"]}')
     return info
