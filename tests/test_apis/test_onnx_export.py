@@ -211,3 +211,35 @@ def test_demo_bvh_reads_back_within_1mm(demo_npz, tmp_path, capsys):
     # normalising changes the prediction by more than the tolerance: the
     # comparison is with the normalised track, not trivially the input
     assert np.abs(ref - pred).max() > 1e-3
+
+
+def test_abslifter_decoding_written_beside_the_graph_is_the_codecs(tmp_path):
+    """The metadata's formula applied by hand (numpy) to the onnxruntime
+    output gives the codec's absolute pose."""
+    model = _model('abslifter_cmu')
+    info = export_onnx(model, str(tmp_path / 'abs.onnx'))
+    assert 'R_z = (d + 5.0) * sqrt(fx * fy) / 1000.0' in info['decode']
+    x = example_inputs(ExportGraph(model), 4)  # pixels minus (cx, cy)
+    out = ort.InferenceSession(info['path']).run(None, x)[0].astype(float)
+    f = np.array([1145.0, 1143.8])
+    r = model.skeleton.root_index
+    rz = (out[:, r, 2] + 5.0) * np.sqrt(f[0] * f[1]) / 1000.0
+    uv = x['keypoints_2d'][:, 0, r].astype(float)  # (u - cx, v - cy)
+    root = np.concatenate([uv * rz[:, None] / f, rz[:, None]], 1)
+    rel = out.copy()
+    rel[:, r] = 0
+    by_hand = rel + root[:, None]
+    metas = [dict(camera=dict(f=f, c=np.zeros(2)), root_2d=uv[i])
+             for i in range(4)]
+    ref = model.head.codec.decode(out, metas)['keypoints_3d']
+    np.testing.assert_allclose(by_hand, ref, atol=1e-5)
+
+
+def test_elepose_onnx_backend_warns_and_writes_no_nll(demo_npz):
+    with pytest.warns(UserWarning, match='no nll'):
+        lifter = Pose3DInferencer('elepose_cmu', backend='onnxruntime')
+    got = lifter(demo_npz).to_dict()
+    ref = Pose3DInferencer('elepose_cmu')(demo_npz).to_dict()
+    person = got['frames'][0]['instances'][0]
+    assert 'nll' not in person and 'nll' in ref['frames'][0]['instances'][0]
+    np.testing.assert_allclose(_keypoints(got), _keypoints(ref), atol=1.1e-5)
