@@ -71,7 +71,7 @@ def lifter_inputs(graph, count: int):
         packed = ds.get_batch(np.arange(len(ds)))
         x = np.stack([p['inputs'][0].numpy() for p in packed])
         rf = inf.receptive_field
-        left = (rf - 1) // 2
+        left = rf - 1 if inf.causal else (rf - 1) // 2  # as the inferencer
         x = np.concatenate([x[:1].repeat(left, 0), x,
                             x[-1:].repeat(rf - 1 - left, 0)])[None]
         inputs = dict(keypoints_2d=x.astype(np.float32))
