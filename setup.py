@@ -28,6 +28,8 @@ setup(
     package_data={'pose3d_toolbox': ['data/*.npz', 'data/*.md']},
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={'tests': read_requirements('tests.txt') +
+                    read_requirements('deploy.txt'),
+                    'deploy': read_requirements('deploy.txt')},
     license='Apache-2.0',
 )

@@ -12,7 +12,9 @@ image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
 ``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and,
 per tracked person, pictures of the result (``--vis``: an animated GIF
 and the interactive HTML viewer by default, MP4 and per-frame PNGs on
-request; at most ``--vis-max-frames`` frames, evenly spaced), and prints
+request; at most ``--vis-max-frames`` frames, evenly spaced), with
+``--bvh`` one BVH animation per tracked person
+(``OUT_DIR/<INPUT name>_track<id>.bvh``), and prints
 the frames, the time and the frames per second.
 """
 import argparse
@@ -83,6 +85,15 @@ def parse_args(argv=None, pose2d=None):
                    help='pictures per person (none: --vis without a value)')
     p.add_argument('--vis-max-frames', type=int, default=60,
                    help='frames drawn per picture, evenly spaced')
+    p.add_argument('--bvh', action='store_true',
+                   help='also write one BVH animation per track '
+                   '(OUT_DIR/<INPUT name>_track<id>.bvh, Y-up, cm)')
+    p.add_argument('--backend', choices=('pytorch', 'onnxruntime'),
+                   default='pytorch', help='where the lifter runs '
+                   '(onnxruntime: exported on the fly, or --onnx FILE)')
+    p.add_argument('--onnx', help='the lifter\'s exported file '
+                   '(tools/deployment/pytorch2onnx.py), --backend '
+                   'onnxruntime')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
@@ -105,7 +116,7 @@ def main(argv=None, pose2d=None):
         causal=True if args.causal else None, iou_threshold=args.iou_thr,
         nan_policy=args.nan,
         min_frames='warn' if args.short == 'pad' else 'error',
-        pose2d=args.pose2d)
+        pose2d=args.pose2d, backend=args.backend, onnx_file=args.onnx)
     result = inferencer(args.input, layout=args.layout, camera=camera,
                         image_size=args.image_size, fps=args.fps,
                         progress=not args.no_progress, bboxes=args.bboxes)
@@ -120,10 +131,29 @@ def main(argv=None, pose2d=None):
           f'c {meta["camera"]["c"]}, image {meta["camera"]["w"]} x '
           f'{meta["camera"]["h"]}')
     print(f'wrote {out}')
+    if args.bvh:
+        for tid, bvh in result.save_bvh(args.out_dir,
+                                        f'{name}_track').items():
+            err = bvh_round_trip_mm(result, tid, bvh)
+            print(f'wrote {bvh["path"]} (track {tid}; read back by the '
+                  f'BVH reader: {err:.1e} mm from the bone-length-'
+                  'normalised prediction at most)')
     for path in write_pictures(result, args.out_dir, name, args.vis,
                                args.vis_max_frames):
         print(f'wrote {path}')
     return result
+
+
+def bvh_round_trip_mm(result, track_id, bvh) -> float:
+    """Largest distance (mm) between the BVH file read back by the
+    project's reader and the track with its bone lengths normalised."""
+    import numpy as np
+    from pose3d_toolbox.apis.bvh_export import (normalise_bone_lengths,
+                                                read_bvh_joints)
+    back = read_bvh_joints(bvh['path'], bvh['joint_map'])
+    ref = normalise_bone_lengths(
+        result.track(track_id)['keypoints_3d'].astype(np.float64), 'h36m')
+    return float(np.linalg.norm(back - ref, axis=-1).max() * 1000)
 
 
 def _frame_images(samples):

@@ -2,6 +2,8 @@
 # Install pose3d_toolbox and everything it needs on a fresh Python 3.11.
 #   bash tools/install.sh          # the toolbox (editable) and its runtime
 #   bash tools/install.sh tests    # ... plus what the test suite needs
+#                                  # (with the deploy extra: onnx, onnxruntime)
+#   bash tools/install.sh deploy   # the toolbox plus ONNX export / runtime
 # xtcocotools is compiled from source against the installed numpy, without
 # build isolation: its prebuilt wheel fails to import under numpy 2
 # ("numpy.dtype size changed"). Packages already installed are left alone.
@@ -13,7 +15,8 @@ PIP="python -m pip install --disable-pip-version-check"
 $PIP -r requirements/build.txt
 EXTRA=""
 [ "${1:-}" = "tests" ] && EXTRA="[tests]"
-if [ -n "$EXTRA" ] && ! command -v chromium >/dev/null; then
+[ "${1:-}" = "deploy" ] && EXTRA="[deploy]"
+if [ "$EXTRA" = "[tests]" ] && ! command -v chromium >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi

@@ -87,6 +87,8 @@ INFERENCE_STEPS = ('GenerateTarget', 'PackPoseInputs')
 WINDOW_KEYS = ('seq_len', 'causal', 'frame_interval', 'num_random_frames',
                'random_frames_seed')
 DEFAULT_FPS = 30.0
+#: where the lifter's network runs (``Pose3DInferencer(backend=...)``).
+BACKENDS = ('pytorch', 'onnxruntime')
 
 
 def default_camera(image_size: Sequence[int],
@@ -141,6 +143,32 @@ class InferenceResult:
                                            for r in rows]),
                     keypoints_2d=np.stack([r[1].pred_keypoints_2d
                                            for r in rows]))
+
+    def save_bvh(self, out_dir: str, stem: str = 'track', up: str = 'y',
+                 unit: str = 'cm', order: str = 'ZXY') -> Dict[int, dict]:
+        """Write one BVH animation per track (:func:`~.bvh_export.
+        write_bvh`): ``OUT_DIR/<stem><track id>.bvh``, the track's camera-
+        frame joints at the result's ``fps``, one rest skeleton of the
+        track's median bone lengths (a frame missing from a track is not
+        filled: the file's frames are the track's).
+
+        Returns ``{track id: dict(path, joint_map, frame_id)}``; the
+        joint map reads the file back
+        (:func:`~.bvh_export.read_bvh_joints`)."""
+        from .bvh_export import write_bvh
+        fps = float(self.meta.get('fps') or DEFAULT_FPS)
+        out = {}
+        for tid in self.meta['tracks']:
+            track = self.track(int(tid))
+            path = osp.join(out_dir, f'{stem}{int(tid)}.bvh')
+            os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+            joint_map = write_bvh(
+                path, track['keypoints_3d'].astype(np.float64), fps,
+                skeleton=self.meta['skeleton']['name'], frame='camera',
+                up=up, unit=unit, order=order)
+            out[int(tid)] = dict(path=path, joint_map=joint_map,
+                                 frame_id=track['frame_id'])
+        return out
 
     def to_dict(self) -> dict:
         """The JSON document (schema: README.md, "Inference")."""
@@ -235,6 +263,17 @@ class Pose3DInferencer:
         bbox_padding: given boxes are enlarged by this factor before the
             crop (the 2D estimator was trained on the joints' box x 1.25);
             the whole-frame box is used as it is.
+        backend: ``'pytorch'`` (default) or ``'onnxruntime'``: the lifter's
+            network runs as an ONNX graph in onnxruntime
+            (:mod:`.onnx_export`), everything else (reading, encoding,
+            tracking, root, JSON) as with PyTorch, so the JSON is the
+            same (to float rounding). The reading and encoding steps still
+            import PyTorch (mmengine's config, registry, datasets and data
+            samples do). ElePose's ``nll`` (its flow prior) is not in the
+            graph: its JSON then has no ``nll``.
+        onnx_file: the lifter's exported file (``tools/deployment/
+            pytorch2onnx.py``; VideoPose3D in its default whole-sequence
+            form); default: ``model`` is exported to a temporary file.
     """
 
     #: depth (m) of the placeholder 3D pose the encoding steps get.
@@ -249,7 +288,8 @@ class Pose3DInferencer:
                  min_frames: str = 'warn',
                  cfg_options: Optional[dict] = None,
                  pose2d=None, pose2d_checkpoint: Optional[str] = None,
-                 bbox_padding: float = 1.25):
+                 bbox_padding: float = 1.25, backend: str = 'pytorch',
+                 onnx_file: Optional[str] = None):
         from .inference import init_model
         if isinstance(model, torch.nn.Module):
             self.model, self.model_name = model, type(model).__name__
@@ -353,6 +393,61 @@ class Pose3DInferencer:
                       and self.window['frame_interval'] == 1
                       and self.window['seq_len'] ==
                       getattr(backbone, 'receptive_field', None))
+        if backend not in BACKENDS:
+            raise ValueError(f'backend must be one of {BACKENDS}, got '
+                             f'{backend!r}')
+        self.backend = backend
+        self.session = (self._onnx_session(onnx_file)
+                        if backend == 'onnxruntime' else None)
+
+    def _onnx_session(self, onnx_file: Optional[str]):
+        """The onnxruntime session of the lifter (exported here when no
+        file is given); its form must be the one :meth:`lift_track` runs."""
+        import tempfile
+
+        import onnxruntime as ort
+        from .onnx_export import export_onnx, read_metadata
+        form = 'sequence' if self.dense else 'window'
+        if onnx_file is None:
+            self._onnx_dir = tempfile.TemporaryDirectory(prefix='pose3d_')
+            onnx_file = export_onnx(
+                self.model, osp.join(self._onnx_dir.name, 'lifter.onnx'),
+                form=form)['path']
+        meta = read_metadata(onnx_file)
+        if meta.get('form') != form or meta.get('kind') == 'topdown':
+            raise ValueError(
+                f'{onnx_file}: an ONNX lifter of form {meta.get("form")!r} '
+                f'(kind {meta.get("kind")!r}); {self.model_name} runs in the'
+                f' {form!r} form: export it with python tools/deployment/'
+                f'pytorch2onnx.py {self.model_name} --form {form} --out '
+                'FILE')
+        if meta.get('kind') == 'elepose':
+            warnings.warn('ElePose with backend=\'onnxruntime\': the flow '
+                          'prior is not exported, the JSON has no nll',
+                          stacklevel=3)
+        self.onnx_meta = meta
+        return ort.InferenceSession(onnx_file,
+                                    providers=['CPUExecutionProvider'])
+
+    def _run_onnx(self, inputs: np.ndarray, samples) -> dict:
+        """The graph's decoded output of a batch (the codec's ``decode``
+        where the graph does not decode)."""
+        feed = {'keypoints_2d': np.ascontiguousarray(inputs, np.float32)}
+        names = [i.name for i in self.session.get_inputs()]
+        if 'length_input' in names:
+            from pose3d_toolbox.codecs.bone import (LENGTH_INPUT,
+                                                    LIFTING_VISIBILITY)
+            for name, key in (('length_input', LENGTH_INPUT),
+                              ('visibility', LIFTING_VISIBILITY)):
+                if name in names:
+                    feed[name] = np.stack([np.asarray(s.get(key), np.float32)
+                                           for s in samples])
+        out = self.session.run(None, feed)[0]
+        out = out.reshape(-1, *out.shape[-2:])
+        if self.session.get_outputs()[0].name == 'keypoints_3d_rel':
+            return dict(keypoints_3d=out)
+        codec = getattr(self.model, 'codec', None) or self.model.head.codec
+        return codec.decode(out, [s.metainfo for s in samples])
 
     # ------------------------------------------------------------ inputs
     def _camera(self, kin: KeypointInput, camera: Optional[dict],
@@ -468,7 +563,13 @@ class Pose3DInferencer:
             idx = np.arange(start, min(start + self.batch_size, len(ds)))
             samples = (ds.get_batch(idx) if ds.batch_path
                        else [ds[int(i)] for i in idx])
-            out.extend(self.model.test_step(pseudo_collate(samples)))
+            if self.session is not None:
+                from pose3d_toolbox.structures import write_predictions
+                data = [s['data_samples'] for s in samples]
+                x = np.stack([np.asarray(s['inputs']) for s in samples])
+                out.extend(write_predictions(data, self._run_onnx(x, data)))
+            else:
+                out.extend(self.model.test_step(pseudo_collate(samples)))
             if report is not None:
                 report(len(idx))
         return out
@@ -490,6 +591,12 @@ class Pose3DInferencer:
         x = torch.cat([x[:, :1].expand(-1, left, -1, -1), x,
                        x[:, -1:].expand(-1, right, -1, -1)], 1)
         model = self.model
+        if self.session is not None:
+            from pose3d_toolbox.structures import write_predictions
+            if report is not None:
+                report(len(samples))
+            return write_predictions(samples, self._run_onnx(
+                x.cpu().numpy(), samples))
 
         def forward(inp):
             return model.head(model.backbone.forward_sequence(inp)[0])
