@@ -216,6 +216,22 @@ def check_joints(joints, skeleton) -> np.ndarray:
     return joints
 
 
+def _bvh_names(skel: Skeleton, names: Optional[Dict[str, str]]):
+    return names or (H36M_BVH_NAMES if skel.name == 'h36m' else
+                     {n: n for n in skel.joint_names})
+
+
+def bvh_joint_map(skeleton='h36m', names: Optional[Dict[str, str]] = None
+                  ) -> Dict[str, str]:
+    """``{skeleton joint: BVH joint}`` of the files :func:`write_bvh`
+    writes (end sites as ``'<parent>/end'``): what reads them back."""
+    skel = get_skeleton(skeleton)
+    nodes = _build_tree(skel, _bvh_names(skel, names),
+                        np.ones(len(skel.bones)), 'y')
+    return {skel.joint_names[n.joint]: f'{n.parent.name}/end' if n.end
+            else n.name for n in nodes if not n.branch}
+
+
 def solve_rotations(joints, skeleton='h36m', frame: str = 'camera',
                     up: str = 'y', names: Optional[Dict[str, str]] = None):
     """Per-frame global rotations of every BVH joint.
@@ -230,8 +246,7 @@ def solve_rotations(joints, skeleton='h36m', frame: str = 'camera',
         raise ValueError(f"frame must be 'camera' or 'world' and up 'y' or "
                          f"'z', got frame={frame!r}, up={up!r}")
     joints = check_joints(joints, skel) @ _TO_FILE[frame, up].T
-    names = names or (H36M_BVH_NAMES if skel.name == 'h36m' else
-                      {n: n for n in skel.joint_names})
+    names = _bvh_names(skel, names)
     lengths = median_bone_lengths(joints, skel)
     nodes = _build_tree(skel, names, lengths, up)
     num = len(joints)
@@ -303,19 +318,15 @@ def write_bvh(path: Union[str, Path], joints, fps: float,
     scale = 1.0 / UNITS[unit]
     index_of = {id(n): i for i, n in enumerate(nodes)}
     channels = ' '.join(f'{a}rotation' for a in order.upper())
-    lines, columns, read_back = ['HIERARCHY'], [], {}
+    lines, columns = ['HIERARCHY'], []
 
     def emit(node, depth):
         pad = '  ' * depth
         off = ' '.join(f'{v * scale + 0.0:.6f}' for v in node.offset)
-        joint_name = skel.joint_names[node.joint]
         if node.end:
-            read_back[joint_name] = f'{node.parent.name}/end'
             lines.extend([f'{pad}End Site', f'{pad}{{',
                           f'{pad}  OFFSET {off}', f'{pad}}}'])
             return
-        if not node.branch:
-            read_back[joint_name] = node.name
         if node.parent is None:
             lines.extend([f'ROOT {node.name}', '{', f'  OFFSET {off}',
                           '  CHANNELS 6 Xposition Yposition Zposition '
@@ -340,22 +351,25 @@ def write_bvh(path: Union[str, Path], joints, fps: float,
     lines.extend(' '.join(f'{v:.6f}' for v in row) for row in motion)
     with atomic_write(str(path)) as f:
         f.write('\n'.join(lines) + '\n')
-    return read_back
+    return bvh_joint_map(skel, names)
 
 
-def read_bvh_joints(path: Union[str, Path], joint_map: Dict[str, str],
+def read_bvh_joints(path: Union[str, Path],
+                    joint_map: Optional[Dict[str, str]] = None,
                     unit: str = 'cm', up: str = 'y',
                     frame: str = 'camera', skeleton='h36m') -> np.ndarray:
     """Read a file of :func:`write_bvh` back to ``(T, J, 3)`` metres in
-    the input's ``frame``, through the project's reader."""
+    the input's ``frame``, through the project's reader (``joint_map``
+    default: :func:`bvh_joint_map`)."""
     from pose3d_toolbox.datasets.mocap.bvh import forward_kinematics, parse_bvh
     skel = get_skeleton(skeleton)
+    joint_map = joint_map or bvh_joint_map(skel)
     positions = forward_kinematics(parse_bvh(path))
     joints = np.stack([positions[joint_map[n]] for n in skel.joint_names],
                       axis=1) * UNITS[unit]
     return joints @ _TO_FILE[frame, up]
 
 
-__all__ = ['write_bvh', 'read_bvh_joints', 'solve_rotations',
+__all__ = ['write_bvh', 'read_bvh_joints', 'bvh_joint_map', 'solve_rotations',
            'normalise_bone_lengths', 'median_bone_lengths', 'rest_direction',
            'check_joints', 'H36M_BVH_NAMES', 'UNITS']

@@ -200,3 +200,16 @@ def test_export_bvh_tool(tmp_path, capsys, takes):
                            '--out', str(tmp_path / 'p.bvh'), '--fps', '30',
                            '--frame', 'world', '--up', 'z'])
     assert out['max_error_mm'] < 1.0
+
+
+def test_export_bvh_tool_draws_a_written_file(tmp_path, takes):
+    sys.path.insert(0, str(REPO / 'tools' / 'misc'))
+    import export_bvh
+    joints = takes['02_01']['keypoints_3d'][:10].astype(np.float64)
+    write_bvh(tmp_path / 'w.bvh', joints, fps=30, frame='world')
+    out = export_bvh.main(['--read', str(tmp_path / 'w.bvh'), '--frame',
+                           'world', '--check-png', str(tmp_path / 'w.png')])
+    assert out['frames'] == 10
+    assert (tmp_path / 'w.png').stat().st_size > 10_000
+    with pytest.raises(SystemExit, match='--check-png'):
+        export_bvh.main(['--read', str(tmp_path / 'w.bvh')])

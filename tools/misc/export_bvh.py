@@ -7,12 +7,16 @@ camera space (``--frame camera``, the default: what the inferencer's
 or a take of the embedded CMU data (``--cmu-take 02_01``, world frame).
 The round trip through the project's BVH reader is checked and printed
 (the largest distance to the bone-length-normalised input), and
-``--check-png`` draws frames of the read-back file. Examples::
+``--check-png`` draws frames of the read-back file; ``--read FILE.bvh``
+draws a file written before (e.g. by ``demo/lift_keypoints.py --bvh``)
+without writing anything else. Examples::
 
     python tools/misc/export_bvh.py --cmu-take 02_01 --out walk.bvh \\
         --check-png walk.png
     python tools/misc/export_bvh.py preds.npy --fps 50 --up z --unit m \\
         --out preds.bvh
+    python tools/misc/export_bvh.py --read work_dirs/demo/x_track0.bvh \\
+        --check-png x.png
 """
 import argparse
 import os.path as osp
@@ -33,7 +37,9 @@ def parse_args(argv=None):
     parser.add_argument('--cmu-take', help='export an embedded CMU take '
                         'instead, e.g. 02_01')
     parser.add_argument('--key', help='array of the .npz to export')
-    parser.add_argument('--out', required=True, help='the .bvh to write')
+    parser.add_argument('--out', help='the .bvh to write')
+    parser.add_argument('--read', help='draw this BVH file of the toolbox '
+                        '(with --check-png) instead of writing one')
     parser.add_argument('--fps', type=float, default=None,
                         help='frames per second (required for array input;'
                         ' a CMU take has its own)')
@@ -82,6 +88,18 @@ def load_joints(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.read:
+        if not args.check_png:
+            raise SystemExit('--read needs --check-png PNG')
+        back = read_bvh_joints(args.read, unit=args.unit, up=args.up,
+                               frame=args.frame or 'camera')
+        draw_check(back, args.frame or 'camera', args.check_png,
+                   f'{osp.basename(args.read)} (read back)')
+        print(f'{args.check_png}: frames of {args.read} ({len(back)} '
+              'frames)')
+        return dict(frames=len(back))
+    if not args.out:
+        raise SystemExit('give --out FILE.bvh (or --read FILE.bvh)')
     joints, fps, frame, source = load_joints(args)
     try:
         joint_map = write_bvh(args.out, joints, fps=fps, frame=frame,
