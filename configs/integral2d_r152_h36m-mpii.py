@@ -8,7 +8,8 @@
 # each), tested on Human3.6M S9/S11 (every 5th frame, fps10 files).
 # The ImageNet weights are read from a local file in torchvision's layout
 # (no download): put resnet152 weights at `pretrained` or set it to None.
-_base_ = ['./_base_/default_runtime.py', './_base_/models/integral2d.py']
+_base_ = ['./_base_/default_runtime.py', './_base_/models/integral2d.py',
+          './_base_/datasets/h36m_mpii_image.py']
 
 input_size = (256, 256)
 max_epochs = 60
@@ -16,8 +17,6 @@ batch_size = 48
 lr = 1e-4
 shift_px = 4
 pretrained = 'data/pretrained/resnet152-imagenet.pth'
-h36m_root = 'data/h36m/'
-mpii_root = 'data/mpii/'
 
 codec = {{_base_.codec}}
 model = dict(backbone=dict(
@@ -41,32 +40,13 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=input_size),
     pack]
 
-h36m_train = dict(
-    type='Human3p6mDataset', data_root=h36m_root,
-    ann_file='annotation_body3d/fps10/h36m_train.npz',
-    subjects=['S1', 'S5', 'S6', 'S7', 'S8'], pipeline=train_pipeline)
-mpii_train = dict(
-    type='MpiiDataset', data_root=mpii_root,
-    ann_file='annotations/mpii_train.json',
-    data_prefix=dict(img='images/'), pipeline=train_pipeline)
+h36m_train = dict(_base_.h36m_train, pipeline=train_pipeline)
+mpii_train = dict(_base_.mpii_train, pipeline=train_pipeline)
 train_dataloader = dict(
     batch_size=batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='MixedRatioSampler', batch_size=batch_size,
-                 ratios=(0.5, 0.5)),
-    dataset=dict(type='ConcatDataset', datasets=[h36m_train, mpii_train],
-                 ignore_keys=['dataset_name']))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='Human3p6mDataset', data_root=h36m_root,
-        ann_file='annotation_body3d/fps10/h36m_test.npz',
-        subjects=['S9', 'S11'], pipeline=val_pipeline, test_mode=True))
+    sampler=dict(batch_size=batch_size),
+    dataset=dict(datasets=[h36m_train, mpii_train]))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = {{_base_.keypoint_2d_evaluator}}
 test_evaluator = val_evaluator

@@ -6,7 +6,6 @@
 # to model.head and GenerateTarget (mmengine evaluates this file on its own).
 num_keypoints = 17
 depth = 152
-bbox_padding = 1.25
 # Heatmap MSE is a mean over h*w pixels (~1e-2 for a Gaussian of sigma 2 on
 # 64x64); the weight brings it to the scale of the L1 on coordinates
 # normalised by the heatmap size. The read-out's softmax uses beta = 20 so
