@@ -45,8 +45,9 @@ def parse_args(argv=None, pose2d=None):
                    'images and videos (zoo name, config or checkpoint)')
     p.add_argument('--bboxes', help='JSON: per frame a list of [x1, y1, '
                    'x2, y2] person boxes (default: the whole frame)')
-    p.add_argument('--model', default='videopose3d_27frm_cmu',
-                   help='model-zoo name, config (.py) or checkpoint (.pth)')
+    p.add_argument('--model', help='model-zoo name, config (.py) or '
+                   'checkpoint (.pth); default videopose3d_27frm_cmu, or '
+                   'with --onnx the name the file was exported from')
     p.add_argument('--checkpoint', help='weights for a config')
     p.add_argument('--out-dir', default='work_dirs/lift_keypoints')
     p.add_argument('--layout', choices=('coco', 'h36m'),
@@ -93,7 +94,8 @@ def parse_args(argv=None, pose2d=None):
                    '(onnxruntime: exported on the fly, or --onnx FILE)')
     p.add_argument('--onnx', help='the lifter\'s exported file '
                    '(tools/deployment/pytorch2onnx.py), --backend '
-                   'onnxruntime')
+                   'onnxruntime; keypoint inputs then lift without PyTorch '
+                   '(pose3d_toolbox/apis/onnx_lifter.py; --vis needs it)')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
@@ -102,7 +104,6 @@ def parse_args(argv=None, pose2d=None):
 
 def main(argv=None, pose2d=None):
     args = parse_args(argv, pose2d)
-    from pose3d_toolbox.apis import Pose3DInferencer
     camera = {}
     if args.focal_length:
         if len(args.focal_length) not in (1, 2):
@@ -110,23 +111,35 @@ def main(argv=None, pose2d=None):
         camera['f'] = (args.focal_length * 2)[:2]
     if args.principal_point:
         camera['c'] = args.principal_point
-    inferencer = Pose3DInferencer(
-        args.model, args.checkpoint, device=args.device,
+    settings = dict(
         batch_size=args.batch_size, smoothing=smoothing_cfg(args),
         causal=True if args.causal else None, iou_threshold=args.iou_thr,
         nan_policy=args.nan,
-        min_frames='warn' if args.short == 'pad' else 'error',
-        pose2d=args.pose2d, backend=args.backend, onnx_file=args.onnx)
-    result = inferencer(args.input, layout=args.layout, camera=camera,
-                        image_size=args.image_size, fps=args.fps,
-                        progress=not args.no_progress, bboxes=args.bboxes)
+        min_frames='warn' if args.short == 'pad' else 'error')
+    if args.backend == 'onnxruntime' and args.onnx and args.pose2d is None:
+        # keypoints and an exported file: the torch-free path
+        from pose3d_toolbox.apis.onnx_lifter import OnnxLifter
+        result = OnnxLifter(args.onnx, model_name=args.model, **settings)(
+            args.input, layout=args.layout, camera=camera,
+            image_size=args.image_size, fps=args.fps,
+            progress=not args.no_progress)
+        people = sum(len(f['instances']) for f in result.frames)
+    else:
+        from pose3d_toolbox.apis import Pose3DInferencer
+        inferencer = Pose3DInferencer(
+            args.model or 'videopose3d_27frm_cmu', args.checkpoint,
+            device=args.device, pose2d=args.pose2d, backend=args.backend,
+            onnx_file=args.onnx, **settings)
+        result = inferencer(args.input, layout=args.layout, camera=camera,
+                            image_size=args.image_size, fps=args.fps,
+                            progress=not args.no_progress, bboxes=args.bboxes)
+        people = sum(len(f.instances) for f in result.frames)
     name = osp.splitext(osp.basename(osp.normpath(args.input)))[0]
     out = result.dump(osp.join(args.out_dir, f'{name}_3d.json'))
     meta = result.meta
-    people = sum(len(f.instances) for f in result.frames)
     print(f'\n{meta["num_frames"]} frames, {people} poses, '
           f'{len(meta["tracks"])} track(s) in {meta["seconds"]:.3f} s: '
-          f'{meta["frames_per_second"]:.1f} frames/s ({args.model})')
+          f'{meta["frames_per_second"]:.1f} frames/s ({meta["model"]})')
     print(f'camera ({meta["camera"]["source"]}): f {meta["camera"]["f"]}, '
           f'c {meta["camera"]["c"]}, image {meta["camera"]["w"]} x '
           f'{meta["camera"]["h"]}')
@@ -182,7 +195,13 @@ def write_pictures(result, out_dir, name, formats, max_frames):
     spaced frames (prediction only: inference has no ground truth)."""
     if not formats:
         return []
+    from pose3d_toolbox.apis.inferencer import InferenceResult
+    from pose3d_toolbox.apis.lifting_core import LiftResult
+    from pose3d_toolbox.skeletons import get_skeleton
     from pose3d_toolbox.visualization import Pose3dLocalVisualizer
+    if isinstance(result, LiftResult):  # the torch-free path's arrays
+        result = InferenceResult.from_arrays(
+            result, get_skeleton(result.meta['skeleton']['name']))
     vis = Pose3dLocalVisualizer.get_instance('lift_keypoints_demo')
     fps = result.meta.get('fps') or 30.0
     written = []

@@ -52,6 +52,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .onnx_lifter import read_metadata  # noqa: F401 (exported here too)
+
 #: the ONNX opset the files are written with.
 OPSET = 17
 FORMS = ('auto', 'window', 'sequence')
@@ -91,7 +93,7 @@ def _decodes_in_graph(codec) -> Optional[str]:
 def window_options(model) -> dict:
     """The config's test-window options (``seq_len``, ``num_random_frames``
     ...), as the inferencer reads them."""
-    from .inferencer import WINDOW_KEYS
+    from .lifting_core import WINDOW_KEYS
     ds = dict(model.cfg.test_dataloader.dataset)
     out = {k: ds[k] for k in WINDOW_KEYS if ds.get(k) is not None}
     out.setdefault('seq_len', 1)
@@ -403,13 +405,18 @@ def graph_metadata(graph: ExportGraph, name: str, opset: int) -> dict:
         'receptive_field': str(
             (win['seq_len'] - 1) * win.get('frame_interval', 1) + 1),
         'decode': decode_note(graph),
+        # what the torch-free lifter (onnx_lifter.py) reads besides: the
+        # config's inference settings, whether the model has the whole-
+        # sequence form, and where the absolute root comes from
+        'inference_cfg': json.dumps(dict(model.cfg.get('inference_cfg')
+                                         or {}), default=str),
+        'sequence_form': str(graph.kind == 'lifter'
+                             and sequence_form_ok(model)),
+        'root': ('decoded (the codec decodes absolute poses)'
+                 if getattr(graph.codec, 'decodes_absolute', False) else
+                 'weak-perspective fit of the pose to its 2D (pose3d_toolbox.'
+                 'utils.camera.weak_perspective_root)'),
     }
-
-
-def read_metadata(path: str) -> dict:
-    """``metadata_props`` of an exported file as a dict."""
-    import onnx
-    return {p.key: p.value for p in onnx.load(path).metadata_props}
 
 
 __all__ = ['OPSET', 'ExportGraph', 'export_onnx', 'example_inputs',

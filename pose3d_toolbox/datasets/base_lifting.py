@@ -56,6 +56,7 @@ from mmengine.dataset.base_dataset import force_full_init
 from ..registry import DATASETS
 from ..skeletons import Skeleton, get_skeleton
 from ..utils.camera import validate_camera
+from ..utils.lifting_windows import window_frames, window_offsets
 from .checks import check_finite
 from .file_readers import skeleton_hint
 
@@ -230,11 +231,9 @@ class BaseLiftingDataset(BaseDataset):
         self.skeleton = get_skeleton(skeleton)
         self.batched = bool(batched)
         self._given_videos = videos
-        self.target_index = (self.seq_len - 1 if self.causal else
-                             self.seq_len // 2)
-        self._offsets = _readonly(
-            (np.arange(self.seq_len) - self.target_index) *
-            self.frame_interval)
+        self.target_index, offsets = window_offsets(
+            self.seq_len, self.causal, self.frame_interval)
+        self._offsets = _readonly(offsets)
         self._videos: List[dict] = []
         self._targets = np.zeros((0, 2), dtype=np.int64)
 
@@ -450,7 +449,7 @@ class BaseLiftingDataset(BaseDataset):
         video (the edge padding), for all samples in one operation."""
         vi, frame = self._targets[indices].T
         last = self._flat['num_frames'][vi] - 1
-        return vi, np.clip(frame[:, None] + self._offsets, 0, last[:, None])
+        return vi, window_frames(frame, self._offsets, last)
 
     @force_full_init
     def get_random_frames(self, idx: int) -> np.ndarray:

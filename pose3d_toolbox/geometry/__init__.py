@@ -4,14 +4,21 @@ normalised perspective projection of the lifters.
 Camera projection with real intrinsics (``camera_to_pixel`` and the world /
 camera frame changes) lives in :mod:`pose3d_toolbox.utils.camera`, next to
 the camera dict format it reads.
-"""
-from .affine import (apply_affine, bbox_from_keypoints, crop_matrix,
-                     invert_affine, to_3x3)
-from .projection import lift_with_depth, perspective_project
-from .rotations import (axis_angle_rotate, axis_rotation, euler_to_matrix,
-                        look_at, rotate)
 
-__all__ = ['apply_affine', 'bbox_from_keypoints', 'crop_matrix',
-           'invert_affine', 'to_3x3', 'lift_with_depth',
-           'perspective_project', 'axis_angle_rotate', 'axis_rotation',
-           'euler_to_matrix', 'look_at', 'rotate']
+The names are imported on first use (PEP 562): the affine transforms are
+numpy only, the projection and the rotations are PyTorch, so that the
+codecs (which use the affine transforms) import without PyTorch.
+"""
+from pose3d_toolbox.utils.lazy_names import lazy_names
+
+#: public name -> its module.
+_MODULES = dict(
+    apply_affine='affine', bbox_from_keypoints='affine',
+    crop_matrix='affine', invert_affine='affine', to_3x3='affine',
+    lift_with_depth='projection', perspective_project='projection',
+    axis_angle_rotate='rotations', axis_rotation='rotations',
+    euler_to_matrix='rotations', look_at='rotations', rotate='rotations')
+
+__all__ = list(_MODULES)
+
+__getattr__, __dir__ = lazy_names(__name__, _MODULES)

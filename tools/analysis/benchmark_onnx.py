@@ -60,6 +60,7 @@ def lifter_inputs(graph, count: int):
     from pose3d_toolbox.apis.inferencer import (Pose3DInferencer,
                                                 default_camera)
     from pose3d_toolbox.models.heads.base_head import stack_field
+    from pose3d_toolbox.utils.lifting_windows import edge_pad_sequence
     seq = demo_sequence(num_frames=count)
     cam = seq['camera']
     camera = default_camera((cam['w'], cam['h']), cam['f'], cam['c'])
@@ -70,10 +71,8 @@ def lifter_inputs(graph, count: int):
         ds = inf._dataset(kp, scores, camera, seq_len=1, causal=False)
         packed = ds.get_batch(np.arange(len(ds)))
         x = np.stack([p['inputs'][0].numpy() for p in packed])
-        rf = inf.receptive_field
-        left = rf - 1 if inf.causal else (rf - 1) // 2  # as the inferencer
-        x = np.concatenate([x[:1].repeat(left, 0), x,
-                            x[-1:].repeat(rf - 1 - left, 0)])[None]
+        x = edge_pad_sequence(x[None], inf.receptive_field,
+                              inf.causal)  # as the inferencer pads
         inputs = dict(keypoints_2d=x.astype(np.float32))
     else:
         ds = inf._dataset(kp, scores, camera)

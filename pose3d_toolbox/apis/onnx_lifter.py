@@ -1,0 +1,221 @@
+"""Lift 2D keypoint files with an exported ONNX lifter, without PyTorch.
+
+:class:`OnnxLifter` reads a file written by
+:func:`~.onnx_export.export_onnx` and everything it needs from the file's
+``metadata_props`` (the codec's config, the test window, the inference
+settings, whether the graph is the whole-sequence form), then runs the
+same steps as :class:`~.inferencer.Pose3DInferencer` with the same code:
+the keypoint readers, tracking and smoothing of :mod:`.lifting_core`, the
+windows and edge padding of :mod:`pose3d_toolbox.utils.lifting_windows`,
+the codec's own ``encode_batch`` / ``decode`` (numpy; the codecs import
+no PyTorch) and the one JSON writer. Only the network runs elsewhere: in
+onnxruntime. Nothing on this path imports PyTorch
+(``tests/test_apis/test_onnx_lifter.py`` checks ``sys.modules``).
+
+Example:
+    >>> from pose3d_toolbox.apis.onnx_lifter import OnnxLifter
+    >>> lifter = OnnxLifter('videopose3d_27frm_cmu.onnx')
+    >>> lifter('keypoints.npz').dump('out/keypoints_3d.json')
+
+Covered: the keypoint lifters the inferencer runs from 2D keypoints
+(``kind`` ``lifter``: SimpleBaseline, VideoPose3D in both forms,
+AbsPoseLifter; ``elepose``: ElePose's lifting network, without the flow
+prior's ``nll``). Not covered: Anatomy3D (its bone-length network's
+random frames are drawn by the dataset), the image models, and images or
+videos as inputs (the 2D estimator runs in PyTorch).
+"""
+import json
+import warnings
+from typing import Optional
+
+import numpy as np
+
+from pose3d_toolbox.codecs.abs_pose import ROOT_2D
+from pose3d_toolbox.codecs.base import LIFTING_INPUT
+from pose3d_toolbox.registry import KEYPOINT_CODECS
+from pose3d_toolbox.skeletons import H36M
+from pose3d_toolbox.utils.lifting_windows import (edge_pad_sequence,
+                                                  window_frames,
+                                                  window_offsets)
+from .lifting_core import LifterCore
+
+#: ``kind`` values of exported files this module lifts with.
+KINDS = ('lifter', 'elepose')
+#: metadata keys the lifter reads (written by ``export_onnx``).
+NEEDED_KEYS = ('kind', 'form', 'codec', 'window', 'skeleton', 'model')
+
+
+def read_metadata(onnx_file: str) -> dict:
+    """``metadata_props`` of an ONNX file as a dict (through
+    onnxruntime, no PyTorch)."""
+    import onnxruntime as ort
+    session = ort.InferenceSession(onnx_file,
+                                   providers=['CPUExecutionProvider'])
+    return dict(session.get_modelmeta().custom_metadata_map)
+
+
+def build_codec(cfg: dict):
+    """The codec of a config dict, built without PyTorch.
+
+    ``KEYPOINT_CODECS.build`` would import the registry's location
+    through mmengine, which logs the import with ``MMLogger``, whose set-up
+    imports ``mmengine.dist`` and with it PyTorch; so the codecs are
+    imported here and the class is taken from the registry's table."""
+    import pose3d_toolbox.codecs  # noqa: F401 (registers the codecs)
+    cfg = dict(cfg)
+    name = cfg.pop('type')
+    cls = KEYPOINT_CODECS.module_dict.get(name)
+    if cls is None:
+        raise KEYPOINT_CODECS.unknown_type_error(name)
+    return cls(**cfg)
+
+
+class OnnxLifter(LifterCore):
+    """2D keypoints -> camera-space 3D poses with an exported lifter in
+    onnxruntime.
+
+    Args:
+        onnx_file: a lifter exported by :func:`~.onnx_export.export_onnx`
+            (``tools/deployment/pytorch2onnx.py``).
+        model_name: the name written in the JSON's ``meta.model``
+            (default: the file's ``model``).
+        batch_size, smoothing, causal, iou_threshold, max_age, nan_policy,
+        min_frames: as :class:`~.inferencer.Pose3DInferencer`'s; defaults
+            from the file's ``inference_cfg``.
+        providers: onnxruntime execution providers.
+
+    Calling it (``lifter(inputs, layout=, camera=, image_size=, fps=)``,
+    as the inferencer) returns a :class:`~.lifting_core.LiftResult`, whose
+    ``dump`` writes the same JSON as the PyTorch backend.
+    """
+
+    #: depth (m) of the placeholder 3D pose the codec's encoding gets
+    #: (as :attr:`~.inferencer.Pose3DInferencer.placeholder_depth`; never
+    #: read by a prediction).
+    placeholder_depth = 1.0
+
+    def __init__(self, onnx_file: str, model_name: Optional[str] = None,
+                 batch_size: int = 1024, smoothing: Optional[dict] = None,
+                 causal: Optional[bool] = None,
+                 iou_threshold: Optional[float] = None,
+                 max_age: Optional[int] = None, nan_policy: str = 'error',
+                 min_frames: str = 'warn',
+                 providers=('CPUExecutionProvider', )):
+        import onnxruntime as ort
+        self.session = ort.InferenceSession(onnx_file,
+                                            providers=list(providers))
+        meta = dict(self.session.get_modelmeta().custom_metadata_map)
+        self.onnx_file, self.onnx_meta = onnx_file, meta
+        missing = [k for k in NEEDED_KEYS if k not in meta]
+        if missing:
+            raise ValueError(
+                f'{onnx_file}: metadata_props lack {missing}; the file was '
+                'not written by pose3d_toolbox export_onnx (python tools/'
+                'deployment/pytorch2onnx.py MODEL --out FILE)')
+        if meta['kind'] not in KINDS:
+            raise ValueError(
+                f'{onnx_file}: an ONNX model of kind {meta["kind"]!r}; the '
+                f'torch-free lifter runs kinds {KINDS} (Anatomy3D and the '
+                "image models: Pose3DInferencer(..., backend='onnxruntime')"
+                ' without onnx_file, which needs PyTorch)')
+        if meta['skeleton'] != H36M.name:
+            raise ValueError(
+                f'{onnx_file}: the lifter uses skeleton {meta["skeleton"]!r};'
+                ' the inferencer lifts Human3.6M-17 keypoints')
+        self.model_name = model_name or meta['model']
+        if model_name is not None and model_name != meta['model']:
+            warnings.warn(f'{onnx_file} was exported from {meta["model"]!r},'
+                          f' named {model_name!r} here', stacklevel=2)
+        window = json.loads(meta['window'])
+        self._configure(window, json.loads(meta.get('inference_cfg') or
+                                           '{}'),
+                        smoothing=smoothing, causal=causal,
+                        iou_threshold=iou_threshold, max_age=max_age,
+                        nan_policy=nan_policy, min_frames=min_frames,
+                        batch_size=batch_size)
+        self.dense = meta['form'] == 'sequence'
+        if not self.dense and meta.get('sequence_form') == 'True':
+            raise ValueError(
+                f'{onnx_file}: an ONNX lifter of form {meta["form"]!r} '
+                f'(kind {meta["kind"]!r}); {self.model_name} runs in the'
+                " 'sequence' form: export it with python tools/deployment/"
+                f'pytorch2onnx.py {self.model_name} --form sequence --out '
+                'FILE')
+        self.codec = build_codec(json.loads(meta['codec']))
+        self.decodes_absolute = bool(self.codec.decodes_absolute)
+        self.output_name = self.session.get_outputs()[0].name
+        if meta['kind'] == 'elepose':
+            warnings.warn('ElePose with backend=\'onnxruntime\': the flow '
+                          'prior is not exported, the JSON has no nll',
+                          stacklevel=2)
+
+    def __call__(self, inputs, layout=None, camera=None, image_size=None,
+                 fps=None, progress: bool = False):
+        """:meth:`~.lifting_core.LifterCore.lift`."""
+        return self.lift(inputs, layout, camera, image_size, fps, progress)
+
+    def _read_inputs(self, inputs, bboxes=None, progress=False):
+        from .image_io import is_image_input
+        if not isinstance(inputs, np.ndarray) and isinstance(
+                inputs, (str, bytes)) and is_image_input(inputs):
+            raise ValueError(
+                f'{inputs}: images and videos need the 2D estimator, which '
+                "runs in PyTorch: Pose3DInferencer(..., pose2d='integral2d_"
+                "r18_cmu', backend='onnxruntime', onnx_file=FILE), or give "
+                '2D keypoint files here')
+        return super()._read_inputs(inputs, bboxes, progress)
+
+    # ----------------------------------------------------------- lifting
+    def encode(self, keypoints_2d: np.ndarray, frames: np.ndarray,
+               camera: dict, target_index: int) -> dict:
+        """The codec's ``encode_batch`` of the windows ``frames`` ``(N,
+        S)`` of a track's pixels (as the lifting dataset gathers them,
+        with a placeholder 3D pose)."""
+        kp = np.asarray(keypoints_2d, np.float32)[frames]
+        placeholder = np.zeros(kp.shape[:-1] + (3, ), np.float32)
+        placeholder[..., 2] = self.placeholder_depth
+        return self.codec.encode_batch(dict(
+            keypoints_2d=kp, keypoints_3d=placeholder,
+            camera=[camera] * len(kp), target_index=target_index))
+
+    def _decode(self, out: np.ndarray, encoded: dict, camera: dict) -> dict:
+        out = out.reshape(-1, *out.shape[-2:])
+        if self.output_name == 'keypoints_3d_rel':  # decoded in the graph
+            return dict(keypoints_3d=out)
+        metas = [dict(camera=camera) for _ in range(len(out))]
+        if ROOT_2D in encoded:
+            for m, r in zip(metas, encoded[ROOT_2D]):
+                m[ROOT_2D] = r
+        return self.codec.decode(out, metas)
+
+    def _predict_track(self, keypoints_2d, scores, camera, report=None):
+        T = len(keypoints_2d)
+        targets = np.arange(T)
+        if self.dense:  # one frame per window, padded at the ends
+            enc = self.encode(keypoints_2d, targets[:, None], camera, 0)
+            x = edge_pad_sequence(enc[LIFTING_INPUT][:, 0][None],
+                                  self.receptive_field, self.causal)
+            decoded = [self._decode(self._run(x), enc, camera)]
+            if report is not None:
+                report(T)
+        else:
+            index, offsets = window_offsets(self.window['seq_len'],
+                                            self.causal,
+                                            self.window['frame_interval'])
+            decoded = []
+            for start in range(0, T, self.batch_size):
+                frames = window_frames(targets[start:start + self.batch_size],
+                                       offsets, T - 1)
+                enc = self.encode(keypoints_2d, frames, camera, index)
+                decoded.append(self._decode(self._run(enc[LIFTING_INPUT]),
+                                            enc, camera))
+                if report is not None:
+                    report(len(frames))
+        kp3d = np.concatenate([d['keypoints_3d'] for d in decoded])
+        root = (np.concatenate([d['root'] for d in decoded])
+                if self.decodes_absolute else None)
+        return dict(keypoints_3d=kp3d, root=root, nll=None)
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {'keypoints_2d': np.ascontiguousarray(
+            x, np.float32)})[0]
