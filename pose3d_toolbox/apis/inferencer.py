@@ -72,7 +72,7 @@ from pose3d_toolbox.utils.lifting_windows import edge_pad_sequence
 from . import model_zoo  # noqa: F401 (registers the checkpoint loaders)
 from .keypoint_io import KeypointInput
 from .onnx_lifter import KINDS as ONNX_LIFTER_KINDS
-from .onnx_lifter import read_metadata
+from .onnx_lifter import OnnxLifter, read_metadata
 from .lifting_core import (  # noqa: F401 (names of this module before)
     DEFAULT_FPS, JSON_FORMAT, WINDOW_KEYS, LifterCore, LiftResult,
     default_camera)
@@ -212,9 +212,6 @@ class Pose3DInferencer(LifterCore):
             and encoded on the PyTorch side.
     """
 
-    #: depth (m) of the placeholder 3D pose the encoding steps get.
-    placeholder_depth = 1.0
-
     def __init__(self, model, checkpoint: Optional[str] = None,
                  device: str = 'cpu', batch_size: int = 1024,
                  smoothing: Optional[dict] = None,
@@ -240,7 +237,6 @@ class Pose3DInferencer(LifterCore):
                 not isinstance(model, torch.nn.Module) and \
                 read_metadata(onnx_file).get('kind') in ONNX_LIFTER_KINDS:
             # the torch-free path (.onnx_lifter): no PyTorch model is built
-            from .onnx_lifter import OnnxLifter
             self.onnx_lifter = OnnxLifter(onnx_file, model_name=str(model),
                                           **settings)
             for key in ('model_name', 'window', 'causal', 'receptive_field',

@@ -222,6 +222,9 @@ class LifterCore:
     pose2d_name = None
     #: whether the codec decodes absolute poses (AbsPoseCodec).
     decodes_absolute = False
+    #: depth (m) of the placeholder 3D pose the codec's encoding gets
+    #: (inference has no 3D target; never read by a prediction).
+    placeholder_depth = 1.0
 
     def _configure(self, window: dict, inference_cfg: Optional[dict],
                    smoothing=None, causal=None, iou_threshold=None,

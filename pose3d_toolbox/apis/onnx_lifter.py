@@ -77,8 +77,9 @@ class OnnxLifter(LifterCore):
     Args:
         onnx_file: a lifter exported by :func:`~.onnx_export.export_onnx`
             (``tools/deployment/pytorch2onnx.py``).
-        model_name: the name written in the JSON's ``meta.model``
-            (default: the file's ``model``).
+        model_name: the name written in the JSON's ``meta.model`` (only
+            a label; default: the file's ``model``, the name it was
+            exported from).
         batch_size, smoothing, causal, iou_threshold, max_age, nan_policy,
         min_frames: as :class:`~.inferencer.Pose3DInferencer`'s; defaults
             from the file's ``inference_cfg``.
@@ -88,11 +89,6 @@ class OnnxLifter(LifterCore):
     as the inferencer) returns a :class:`~.lifting_core.LiftResult`, whose
     ``dump`` writes the same JSON as the PyTorch backend.
     """
-
-    #: depth (m) of the placeholder 3D pose the codec's encoding gets
-    #: (as :attr:`~.inferencer.Pose3DInferencer.placeholder_depth`; never
-    #: read by a prediction).
-    placeholder_depth = 1.0
 
     def __init__(self, onnx_file: str, model_name: Optional[str] = None,
                  batch_size: int = 1024, smoothing: Optional[dict] = None,
@@ -123,9 +119,6 @@ class OnnxLifter(LifterCore):
                 f'{onnx_file}: the lifter uses skeleton {meta["skeleton"]!r};'
                 ' the inferencer lifts Human3.6M-17 keypoints')
         self.model_name = model_name or meta['model']
-        if model_name is not None and model_name != meta['model']:
-            warnings.warn(f'{onnx_file} was exported from {meta["model"]!r},'
-                          f' named {model_name!r} here', stacklevel=2)
         window = json.loads(meta['window'])
         self._configure(window, json.loads(meta.get('inference_cfg') or
                                            '{}'),
