@@ -59,7 +59,7 @@ def test_hemlets_loss_alpha_and_switches():
     hm_t = torch.full((2, 3, 2, 2), 2.0)           # 16 per joint
     hm_w = torch.ones(2, 3)
     args = (trip, hm, trip_t, trip_w, hm_t, hm_w)
-    losses = HEMletsLoss()(*args)
+    losses = HEMletsLoss(pixel_mean=False)(*args)
     assert losses['loss_hem'].item() == pytest.approx(0.05 * 12.0)
     assert losses['loss_2d'].item() == pytest.approx(0.05 * 16.0)
     sum(losses.values()).backward()
@@ -71,11 +71,11 @@ def test_hemlets_loss_alpha_and_switches():
         *args)) == {'loss_hem'}
     assert set(HEMletsLoss(use_hem=False)(*args)) == {'loss_2d'}
     assert HEMletsLoss(use_hem=False, use_2d=False)(*args) == {}
+    assert HEMletsLoss(alpha=1.0, pixel_mean=False)(*args)['loss_2d'].item() \
+        == pytest.approx(16.0)
+    # the default, the per-pixel mean: 16 / 4 pixels
     assert HEMletsLoss(alpha=1.0)(*args)['loss_2d'].item() == \
-        pytest.approx(16.0)
-    # the per-pixel mean: 16 / 4 pixels
-    assert HEMletsLoss(alpha=1.0, pixel_mean=True)(*args)['loss_2d'].item() \
-        == pytest.approx(4.0)
+        pytest.approx(4.0)
 
 
 @pytest.mark.parametrize('variant, S', [('hemlets', 3), ('5s', 5)])
