@@ -199,9 +199,14 @@ class CMUMocapImageDataset(CMUMocapDataset):
         vi, frame = self._targets[idx]
         return int(self._render_starts[vi] + frame // self.step)
 
+    def pose_info(self, idx: int) -> dict:
+        """The lifting sample of ``idx`` (poses, camera, ...) without its
+        image: nothing is rendered."""
+        return super().get_data_info(idx)
+
     def _render_inputs(self, idx: int):
         """``(render index, render_sample dict)`` of sample ``idx``."""
-        info = super().get_data_info(idx)
+        info = self.pose_info(idx)
         return self.render_index(info['sample_idx']), info
 
     def _person_box(self, info: dict):

@@ -78,6 +78,8 @@ def test_hemlets_table4_rows_seed_check_and_resume(capsys, tmp_path,
     out = capsys.readouterr().out
     assert '| baseline | L_3D |' in out and '| full |' in out
     assert 'Seed check' in out and 'Ordering by MPJPE' in out
+    assert 'Reference: the mean training pose scores' in out
+    assert 50 < results['mean_pose']['mpjpe'] < 500
     for r in results['rows'].values():
         assert np.isfinite(r['mpjpe']) and r['error_2d_px'] > 0
         assert r['n_test'] == 8 and r['epochs'] == 1

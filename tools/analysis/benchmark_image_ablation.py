@@ -16,7 +16,9 @@ the Runner (``train_and_test``: what ``tools/train.py CONFIG`` followed by
 rig, every 20th frame); the root depth comes from the bone-length fit, not
 the ground truth, so MPJPE (root-aligned) and PA-MPJPE are the columns to
 compare with the paper's Protocol #1 numbers, MRPE is the root estimate's
-error and the 2D error is in image pixels. ``--seed-rows`` are trained
+error and the 2D error is in image pixels; the mean training pose's error
+on the same test samples is printed as the floor (a row near it learned
+no pose from the image). ``--seed-rows`` are trained
 again with ``--extra-seeds`` and a seed check is printed: a difference
 between rows smaller than the spread between seeds is not a finding.
 
@@ -48,6 +50,7 @@ import tempfile
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
@@ -162,6 +165,35 @@ def _train_and_test(name, args, seed, work_dir) -> dict:
     return out
 
 
+def mean_pose_reference(args) -> dict:
+    """MPJPE and PA-MPJPE (mm) of the mean root-relative training pose
+    (camera space) on the test set: the error of a model that learned no
+    pose from the image (the floor every row should beat)."""
+    from mmengine.registry import init_default_scope
+
+    from pose3d_toolbox.evaluation.functional import mpjpe, pa_mpjpe
+    from pose3d_toolbox.registry import DATASETS
+    init_default_scope('pose3d_toolbox')
+    cfg = row_config(next(iter(TABLES[args.table][1])), args, args.seed,
+                     None)
+
+    def poses(loader):
+        ds = DATASETS.build(dict(cfg[loader].dataset, pipeline=[]))
+        out = []
+        for i in range(len(ds)):
+            info = ds.pose_info(i)
+            pose = np.asarray(info['keypoints_3d'])[info['target_index']]
+            out.append(pose - pose[info['root_index']])
+        return np.stack(out)
+
+    test = poses('test_dataloader')
+    guess = np.broadcast_to(poses('train_dataloader').mean(0),
+                            test.shape).copy()
+    # the datasets' 17 Human3.6M joints, the ones the rows are scored on
+    return dict(mpjpe=float(np.mean(mpjpe(guess, test))),
+                pa_mpjpe=float(np.mean(pa_mpjpe(guess, test))))
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -181,8 +213,12 @@ def main(argv=None):
         if name in args.seed_rows:
             seed_check.setdefault(name, []).append(r['mpjpe'])
     print_table(args, results)
+    ref = mean_pose_reference(args)
+    print(f'Reference: the mean training pose scores {ref["mpjpe"]:.1f} mm '
+          f'MPJPE / {ref["pa_mpjpe"]:.1f} mm PA-MPJPE on the same test '
+          'samples.', flush=True)
     print_seed_check(seed_check, args.seed, args.extra_seeds)
-    return dict(rows=results, seed_check=seed_check)
+    return dict(rows=results, seed_check=seed_check, mean_pose=ref)
 
 
 def print_table(args, results):
