@@ -38,7 +38,7 @@ ElePoseCodec) are decoded inside the graph, root-relative metres. The
 other outputs are the head's raw output and need the codec's decoding,
 which reads per-sample camera / crop information; the exact steps are in
 the file's ``metadata_props`` (key ``decode``, :func:`decode_note`) and in
-README.md ("Export: BVH and ONNX").
+README.md ("Export: BVH animation and ONNX models").
 """
 import json
 import os
