@@ -9,7 +9,7 @@ this warm interpreter (each child runs ``train.main`` exactly as
 1. ``REF_WORK``: one uninterrupted run.
 2. ``WORK``: ``KILLS`` runs killed with SIGKILL, each resumed with
    ``--resume``; even-numbered kills wait for a checkpoint write to begin
-   (a ``.iter_*.pth.tmp*`` file) and strike within 2 ms, odd-numbered ones
+   (a ``.iter_*.pth.tmp*`` file) and strike within 0.2 ms, odd-numbered ones
    wait for a new complete checkpoint and strike 0-100 ms later (mostly
    mid-step). Each waits for 1-2 iterations of progress first. A last
    ``--resume`` runs to the end.
@@ -120,7 +120,7 @@ def main():
         if k % 2 == 0:
             wait_for(lambda t=target: max(writing_iters(work), default=0)
                      >= t, pid)
-            time.sleep(rng.uniform(0, 0.002))
+            time.sleep(rng.uniform(0, 0.0002))
         else:
             wait_for(lambda t=target: (complete_iters(work) or [0])[-1]
                      >= t, pid)
