@@ -8,7 +8,9 @@ folder, ``--save-predictions`` of its demos), a COCO keypoint JSON, or a
 ``.npy``/``.npz`` array (``pose3d_toolbox/apis/keypoint_io.py``); or an
 image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
 (and ``--bboxes FILE`` person boxes, else the whole frame; see
-``demo/images_to_3d.py``). Writes
+``demo/images_to_3d.py``), or with a direct image -> 3D model as
+``--model CONFIG --checkpoint FILE`` (configs/integral3d_r18_cmu.py,
+hemlets_r18_cmu.py, depthaware_r18_cmu.py) and no ``--pose2d``. Writes
 ``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and,
 per tracked person, pictures of the result (``--vis``: an animated GIF
 and the interactive HTML viewer by default, MP4 and per-frame PNGs on
@@ -41,13 +43,17 @@ def parse_args(argv=None, pose2d=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('input', help='keypoint file or folder; images / video '
                    'with --pose2d')
-    p.add_argument('--pose2d', default=pose2d, help='2D estimator for '
-                   'images and videos (zoo name, config or checkpoint)')
+    p.add_argument('--pose2d', help='2D estimator for images and videos '
+                   '(zoo name, config or checkpoint; default: '
+                   f'{pose2d or "none"}; a direct image -> 3D --model, e.g. '
+                   'configs/integral3d_r18_cmu.py, needs none)')
     p.add_argument('--bboxes', help='JSON: per frame a list of [x1, y1, '
                    'x2, y2] person boxes (default: the whole frame)')
     p.add_argument('--model', help='model-zoo name, config (.py) or '
-                   'checkpoint (.pth); default videopose3d_27frm_cmu, or '
-                   'with --onnx the name the file was exported from')
+                   'checkpoint (.pth) of a lifter or of a direct image -> '
+                   '3D model (reads images without --pose2d); default '
+                   'videopose3d_27frm_cmu, or with --onnx the name the file '
+                   'was exported from')
     p.add_argument('--checkpoint', help='weights for a config')
     p.add_argument('--out-dir', default='work_dirs/lift_keypoints')
     p.add_argument('--layout', choices=('coco', 'h36m'),
@@ -116,7 +122,8 @@ def main(argv=None, pose2d=None):
         causal=True if args.causal else None, iou_threshold=args.iou_thr,
         nan_policy=args.nan,
         min_frames='warn' if args.short == 'pad' else 'error')
-    if args.backend == 'onnxruntime' and args.onnx and args.pose2d is None:
+    if args.backend == 'onnxruntime' and args.onnx and args.pose2d is None \
+            and pose2d is None:
         # keypoints and an exported file: the torch-free path
         from pose3d_toolbox.apis.onnx_lifter import OnnxLifter
         result = OnnxLifter(args.onnx, model_name=args.model, **settings)(
@@ -128,8 +135,11 @@ def main(argv=None, pose2d=None):
         from pose3d_toolbox.apis import Pose3DInferencer
         inferencer = Pose3DInferencer(
             args.model or 'videopose3d_27frm_cmu', args.checkpoint,
-            device=args.device, pose2d=args.pose2d, backend=args.backend,
-            onnx_file=args.onnx, **settings)
+            device=args.device, backend=args.backend, onnx_file=args.onnx,
+            **settings)
+        if args.pose2d or (pose2d and not inferencer.image_3d):
+            # the default 2D estimator serves lifters only
+            inferencer.use_pose2d(args.pose2d or pose2d, device=args.device)
         result = inferencer(args.input, layout=args.layout, camera=camera,
                             image_size=args.image_size, fps=args.fps,
                             progress=not args.no_progress, bboxes=args.bboxes)

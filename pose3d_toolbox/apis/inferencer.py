@@ -46,6 +46,17 @@ What happens, per call (:meth:`Pose3DInferencer.__call__`):
 6. Optional smoothing of each track's 3D joints
    (:func:`pose3d_toolbox.utils.smoothing.smooth_sequence`).
 
+Images, folders of images and videos go through the 2D estimator
+(``pose2d``) before step 1, or, when the model is a direct image -> 3D
+model (configs/integral3d_r18_cmu.py, hemlets_r18_cmu.py,
+depthaware_r18_cmu.py), through that model instead of steps 4-5: each
+person's box is cropped by the model's own ``TopdownAffine`` +
+``PackPoseInputs`` (the crops and batches of the 2D estimator's path), the
+camera of step 2 is attached, and its head decodes camera metres
+(:class:`~pose3d_toolbox.codecs.IntegralPose3DCodec`: the root depth of
+its bone-length fit, ``root_estimated=False`` as the model's own root);
+HEMlets' 18 joints give their Human3.6M 17.
+
 Returned: an :class:`InferenceResult`, whose ``frames`` hold, per frame,
 one :class:`~pose3d_toolbox.structures.PoseDataSample` per person (the
 boundary a visualiser consumes): data fields ``pred_keypoints_3d``
@@ -70,18 +81,26 @@ from pose3d_toolbox.structures import PoseDataSample
 from pose3d_toolbox.structures.pose_data_sample import make_data_sample
 from pose3d_toolbox.utils.lifting_windows import edge_pad_sequence
 from . import model_zoo  # noqa: F401 (registers the checkpoint loaders)
-from .keypoint_io import KeypointInput
+from .keypoint_io import Frame, KeypointInput
 from .onnx_lifter import KINDS as ONNX_LIFTER_KINDS
 from .onnx_lifter import OnnxLifter, read_metadata
 from .lifting_core import (  # noqa: F401 (names of this module before)
     DEFAULT_FPS, JSON_FORMAT, WINDOW_KEYS, LifterCore, LiftResult,
-    default_camera)
+    camera_space, default_camera)
 
 #: pipeline steps kept from the config for inference (augmentation and
 #: synthetic 2D noise belong to training / evaluation).
 INFERENCE_STEPS = ('GenerateTarget', 'PackPoseInputs')
 #: where the lifter's network runs (``Pose3DInferencer(backend=...)``).
 BACKENDS = ('pytorch', 'onnxruntime')
+
+
+@dataclass
+class ImageFrame(Frame):
+    """A frame read by a direct image -> 3D model: its people's decoded
+    ``keypoints_3d (N, J, 3)`` camera metres and ``root (N, 3)``."""
+    keypoints_3d: Optional[np.ndarray] = None
+    root: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -162,12 +181,22 @@ class InferenceResult:
 
 
 class Pose3DInferencer(LifterCore):
-    """Lift 2D keypoints to camera-space 3D poses with a lifter.
+    """Lift 2D keypoints to camera-space 3D poses with a lifter, or read
+    images with a direct image -> 3D model.
 
     Args:
         model: a model-zoo name (``tools/misc/list_models.py``), a config
             path, a checkpoint path (its config inside), or a built model
-            (with ``cfg``, as :func:`~.inference.init_model` returns).
+            (with ``cfg``, as :func:`~.inference.init_model` returns): a
+            2D -> 3D lifter, or a direct image -> 3D model (a top-down
+            model whose codec decodes camera metres, e.g. configs/
+            integral3d_r18_cmu.py, hemlets_r18_cmu.py,
+            depthaware_r18_cmu.py), which reads images and videos itself
+            (no ``pose2d``): each person's crop goes through the model's
+            test pipeline (``TopdownAffine`` + ``PackPoseInputs``), the
+            camera (given or :func:`default_camera`) is attached, and the
+            head decodes camera metres with the root depth of its codec
+            (``root_estimated`` false: the root is the model's own).
         checkpoint: weights for a config (default: the zoo's).
         device: torch device.
         batch_size: windows per forward pass (windowed lifters).
@@ -223,7 +252,6 @@ class Pose3DInferencer(LifterCore):
                  pose2d=None, pose2d_checkpoint: Optional[str] = None,
                  bbox_padding: float = 1.25, backend: str = 'pytorch',
                  onnx_file: Optional[str] = None):
-        from .inference import init_model
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got '
                              f'{backend!r}')
@@ -233,6 +261,7 @@ class Pose3DInferencer(LifterCore):
                         nan_policy=nan_policy, min_frames=min_frames,
                         batch_size=batch_size)
         self.onnx_lifter, self.session = None, None
+        self.image_3d = False
         if backend == 'onnxruntime' and onnx_file is not None and \
                 not isinstance(model, torch.nn.Module) and \
                 read_metadata(onnx_file).get('kind') in ONNX_LIFTER_KINDS:
@@ -249,21 +278,36 @@ class Pose3DInferencer(LifterCore):
             self._init_model(model, checkpoint, device, cfg_options,
                              settings)
         self.pose2d, self.pose2d_name = None, None
+        if self.image_3d and backend != 'pytorch':
+            raise ValueError(
+                f'{self.model_name} is a direct image -> 3D model; '
+                "onnxruntime runs lifters only: use backend='pytorch'")
         if pose2d is not None:
-            self.pose2d = (pose2d if isinstance(pose2d, torch.nn.Module)
-                           else init_model(pose2d, pose2d_checkpoint,
-                                           device=device))
-            self.pose2d.eval()
-            self.pose2d_name = (type(pose2d).__name__ if isinstance(
-                pose2d, torch.nn.Module) else str(pose2d))
-            if self.pose2d.skeleton.name != H36M.name:
-                raise ValueError(
-                    f'{self.pose2d_name} predicts skeleton '
-                    f'{self.pose2d.skeleton.name!r}; the image path needs a '
-                    'Human3.6M-17 2D estimator (integral2d_r18_cmu)')
+            self.use_pose2d(pose2d, pose2d_checkpoint, device)
         self.bbox_padding = float(bbox_padding)
         if backend == 'onnxruntime' and self.onnx_lifter is None:
             self.session = self._onnx_session(onnx_file)
+
+    def use_pose2d(self, pose2d, checkpoint: Optional[str] = None,
+                   device: str = 'cpu') -> None:
+        """Set the 2D estimator of the image path (``pose2d`` of
+        :class:`Pose3DInferencer`); a direct image -> 3D model needs none."""
+        from .inference import init_model
+        if self.image_3d:
+            raise ValueError(
+                f'{self.model_name} is a direct image -> 3D model: it reads '
+                'images itself; give no pose2d (CLI: no --pose2d)')
+        self.pose2d = (pose2d if isinstance(pose2d, torch.nn.Module)
+                       else init_model(pose2d, checkpoint, device=device))
+        self.pose2d.eval()
+        self.pose2d_name = (type(pose2d).__name__ if isinstance(
+            pose2d, torch.nn.Module) else str(pose2d))
+        self._pipeline_2d = None
+        if self.pose2d.skeleton.name != H36M.name:
+            raise ValueError(
+                f'{self.pose2d_name} predicts skeleton '
+                f'{self.pose2d.skeleton.name!r}; the image path needs a '
+                'Human3.6M-17 2D estimator (integral2d_r18_cmu)')
 
     def _init_model(self, model, checkpoint, device, cfg_options,
                     settings) -> None:
@@ -285,29 +329,45 @@ class Pose3DInferencer(LifterCore):
         self.model.eval()
         self.cfg = self.model.cfg
         self.skeleton = self.model.skeleton
+        ds = dict(self.cfg.test_dataloader.dataset)
+        codec = getattr(self.model, 'codec', None) or getattr(
+            getattr(self.model, 'head', None), 'codec', None)
+        self.decodes_absolute = bool(getattr(codec, 'decodes_absolute',
+                                             False))
+        self.image_3d = self.decodes_absolute and 'TopdownAffine' in [
+            t.get('type') for t in ds.get('pipeline', [])]
+        #: the Human3.6M-17 joints of a direct 3D model's own skeleton
+        #: (HEMlets' 18 add the shoulders' midpoint)
+        self.image_joints = None
+        if self.image_3d and self.skeleton.name != H36M.name and set(
+                H36M.joint_names) <= set(self.skeleton.joint_names):
+            self.image_joints = [self.skeleton.joint_names.index(n)
+                                 for n in H36M.joint_names]
+            self.skeleton = H36M
         if self.skeleton.name != H36M.name:
             raise ValueError(
                 f'{self.model_name}: Pose3DInferencer lifts Human3.6M-17 '
                 f'keypoints, the model uses skeleton {self.skeleton.name!r}; '
                 'use a lifter of the model zoo (python '
                 'tools/misc/list_models.py)')
-        ds = dict(self.cfg.test_dataloader.dataset)
+        if self.image_3d:  # one crop -> one pose: no window, no 2D encoding
+            self.pipeline, self.dense = [], False
+            self._configure({}, self.cfg.get('inference_cfg'), **settings)
+            return
         self.pipeline = [dict(t) for t in ds.get('pipeline', [])
                          if t.get('type') in INFERENCE_STEPS]
         types = [t['type'] for t in self.pipeline]
         if 'GenerateTarget' not in types or 'PackPoseInputs' not in types \
                 or any(t.get('preset') == 'topdown' for t in self.pipeline):
             raise ValueError(
-                f'{self.model_name} is not a 2D->3D lifter (its test '
+                f'{self.model_name} is neither a 2D->3D lifter (its test '
                 'pipeline does not encode 2D keypoints with GenerateTarget '
-                '+ PackPoseInputs); give a lifter as the model (e.g. '
-                'videopose3d_27frm_cmu) and a 2D estimator as pose2d= '
-                '(e.g. integral2d_r18_cmu)')
+                '+ PackPoseInputs) nor a direct image -> 3D model (a '
+                'top-down model whose codec decodes camera metres); give a '
+                'lifter as the model (e.g. videopose3d_27frm_cmu) and a 2D '
+                'estimator as pose2d= (e.g. integral2d_r18_cmu), or an image '
+                '-> 3D model (e.g. configs/integral3d_r18_cmu.py) alone')
         self._configure(ds, self.cfg.get('inference_cfg'), **settings)
-        codec = getattr(self.model, 'codec', None) or getattr(
-            getattr(self.model, 'head', None), 'codec', None)
-        self.decodes_absolute = bool(getattr(codec, 'decodes_absolute',
-                                             False))
         backbone = getattr(self.model, 'backbone', None)
         self.dense = (callable(getattr(backbone, 'forward_sequence', None))
                       and self.window['frame_interval'] == 1
@@ -444,6 +504,8 @@ class Pose3DInferencer(LifterCore):
         if self.onnx_lifter is not None:
             return self.onnx_lifter._predict_track(keypoints_2d, scores,
                                                    camera, report)
+        if self.image_3d:
+            self._refuse_keypoints()
         predict = self._predict_dense if self.dense else \
             self._predict_windows
         preds = predict(keypoints_2d, scores, camera, report)
@@ -456,27 +518,38 @@ class Pose3DInferencer(LifterCore):
         return dict(keypoints_3d=kp3d, root=root, nll=nll)
 
     # -------------------------------------------------------- image path
-    def _crops(self, image: np.ndarray, bboxes: Optional[np.ndarray]
-               ) -> Tuple[list, np.ndarray]:
-        """The 2D estimator's packed inputs of each person box of ``image``
-        (None or empty: the whole frame) and the boxes ``(N, 4)``."""
-        from pose3d_toolbox.geometry import bbox_from_keypoints
-        from pose3d_toolbox.registry import TRANSFORMS
+    def _image_model(self):
+        """The model that reads images: the direct image -> 3D model, else
+        the 2D estimator."""
+        if self.image_3d:
+            return self.model
         if self.pose2d is None:
             raise ValueError(
                 'images and videos need a 2D estimator: '
                 "Pose3DInferencer(..., pose2d='integral2d_r18_cmu') (CLI: "
-                '--pose2d integral2d_r18_cmu), or give 2D keypoint files')
+                '--pose2d integral2d_r18_cmu), or a direct image -> 3D '
+                'model as the model (configs/integral3d_r18_cmu.py with its '
+                'checkpoint), or give 2D keypoint files')
+        return self.pose2d
+
+    def _crops(self, image: np.ndarray, bboxes: Optional[np.ndarray]
+               ) -> Tuple[list, np.ndarray]:
+        """The image model's (:meth:`_image_model`) packed inputs of each
+        person box of ``image`` (None or empty: the whole frame) and the
+        boxes ``(N, 4)``."""
+        from pose3d_toolbox.geometry import bbox_from_keypoints
+        from pose3d_toolbox.registry import TRANSFORMS
+        model = self._image_model()
         if getattr(self, '_pipeline_2d', None) is None:
             self._pipeline_2d = [
                 TRANSFORMS.build(t) for t in
-                self.pose2d.cfg.test_dataloader.dataset.pipeline
+                model.cfg.test_dataloader.dataset.pipeline
                 if t['type'] in ('TopdownAffine', 'PackPoseInputs')]
         H, W = image.shape[:2]
         whole = bboxes is None or len(bboxes) == 0
         boxes = (np.array([[0, 0, W, H]], np.float64) if whole
                  else np.asarray(bboxes, np.float64).reshape(-1, 4))
-        skeleton = self.pose2d.skeleton
+        skeleton = model.skeleton
         samples = []
         for box in boxes:
             center, scale = bbox_from_keypoints(
@@ -494,12 +567,38 @@ class Pose3DInferencer(LifterCore):
         return samples, boxes
 
     @torch.no_grad()
-    def _run_2d(self, samples: list) -> Tuple[np.ndarray, np.ndarray]:
+    def _run_image_model(self, samples: list,
+                         camera: Optional[dict] = None) -> dict:
+        """The image model on packed crops: ``keypoints_2d (N, J, 2)``
+        image pixels and ``scores (N, J)``; a direct 3D model (given the
+        ``camera`` its codec decodes metres with) also ``keypoints_3d
+        (N, J, 3)`` camera metres and ``root (N, 3)``."""
         from mmengine.dataset import pseudo_collate
-        preds = self.pose2d.test_step(pseudo_collate(samples))
-        kp = np.stack([np.asarray(p.pred_keypoints_2d) for p in preds])
-        sc = np.stack([np.asarray(p.pred_keypoint_scores) for p in preds])
-        return kp.astype(np.float64), sc.astype(np.float64)
+        if camera is not None:
+            for s in samples:
+                s['data_samples'].set_metainfo(dict(camera=dict(
+                    f=np.asarray(camera['f'], np.float64).reshape(2),
+                    c=np.asarray(camera['c'], np.float64).reshape(2))))
+        preds = self._image_model().test_step(pseudo_collate(samples))
+        out = dict(keypoints_2d=np.stack(
+            [np.asarray(p.pred_keypoints_2d, np.float64) for p in preds]))
+        out['scores'] = np.stack([
+            np.asarray(p.pred_keypoint_scores, np.float64)
+            if 'pred_keypoint_scores' in p else
+            np.ones(len(p.pred_keypoints_2d)) for p in preds])
+        if self.image_3d:
+            out['keypoints_3d'] = np.stack(
+                [np.asarray(p.pred_keypoints_3d, np.float64) for p in preds])
+            out['root'] = np.stack(
+                [np.asarray(p.pred_root, np.float64) for p in preds])
+            if self.image_joints is not None:
+                for k in ('keypoints_2d', 'scores', 'keypoints_3d'):
+                    out[k] = out[k][:, self.image_joints]
+        return out
+
+    def _run_2d(self, samples: list) -> Tuple[np.ndarray, np.ndarray]:
+        out = self._run_image_model(samples)
+        return out['keypoints_2d'], out['scores']
 
     def estimate_2d(self, image: np.ndarray,
                     bboxes: Optional[np.ndarray] = None
@@ -516,27 +615,36 @@ class Pose3DInferencer(LifterCore):
 
     def images_to_keypoints(self, inputs, bboxes=None,
                             progress: bool = False,
-                            batch_size: int = 32) -> KeypointInput:
-        """Run the 2D estimator on every frame of an image, a list of
-        images, a folder of images or a video (:mod:`.image_io`), crops of
-        several frames per forward pass (``batch_size``); ``bboxes``: a
-        box file (:func:`~.image_io.read_bboxes`) or a list with ``(N, 4)``
-        boxes per frame."""
+                            batch_size: int = 32,
+                            camera: Optional[dict] = None,
+                            image_size: Optional[Sequence[int]] = None
+                            ) -> KeypointInput:
+        """Run the image model (:meth:`_image_model`) on every frame of an
+        image, a list of images, a folder of images or a video
+        (:mod:`.image_io`), crops of several frames per forward pass
+        (``batch_size``); ``bboxes``: a box file
+        (:func:`~.image_io.read_bboxes`) or a list with ``(N, 4)`` boxes
+        per frame. A direct 3D model's frames (:class:`ImageFrame`) also
+        hold its camera-space poses, decoded with the camera of
+        :meth:`~.lifting_core.LifterCore._camera` (``camera``,
+        ``image_size`` as in :meth:`__call__`)."""
         from .image_io import read_bboxes, read_frames, video_fps
-        from .keypoint_io import Frame
         if isinstance(bboxes, str):
             bboxes = read_bboxes(bboxes)
-        frames, pending, size, bar = [], [], None, None
+        frames, pending, size, bar, cam = [], [], None, None, None
 
         def flush():
             if not pending:
                 return
-            kp, sc = self._run_2d([x for p in pending for x in p[3]])
+            out = self._run_image_model(
+                [x for p in pending for x in p[3]], cam)
             i = 0
             for t, name, boxes, samples in pending:
                 n = len(samples)
-                frames.append(Frame(t, kp[i:i + n], sc[i:i + n], boxes,
-                                    name))
+                part = {k: v[i:i + n] for k, v in out.items()}
+                frames.append(ImageFrame(
+                    t, part['keypoints_2d'], part['scores'], boxes, name,
+                    part.get('keypoints_3d'), part.get('root')))
                 i += n
                 if bar is not None:
                     bar.update()
@@ -545,6 +653,10 @@ class Pose3DInferencer(LifterCore):
         for t, name, image in read_frames(inputs):
             if size is None:
                 size = (image.shape[1], image.shape[0])
+                if self.image_3d:
+                    cam = self._camera(KeypointInput(str(inputs), [],
+                                                     image_size=size),
+                                       camera, image_size)[0]
                 if progress:
                     from mmengine.utils import ProgressBar
                     bar = ProgressBar()
@@ -579,8 +691,9 @@ class Pose3DInferencer(LifterCore):
         :class:`KeypointInput`.
 
         Images, folders of images and videos go through the 2D estimator
-        (``pose2d``) first, with ``bboxes`` (a box file or per-frame
-        ``(N, 4)`` arrays) or the whole frame as the box.
+        (``pose2d``) first, or through the direct image -> 3D model, with
+        ``bboxes`` (a box file or per-frame ``(N, 4)`` arrays) or the
+        whole frame as the box.
 
         Args:
             layout: ``'coco'`` or ``'h36m'``; default: the file's (MMPose
@@ -595,12 +708,50 @@ class Pose3DInferencer(LifterCore):
             self.lift(inputs, layout, camera, image_size, fps, progress,
                       bboxes), self.skeleton)
 
+    def lift(self, inputs, layout=None, camera=None, image_size=None,
+             fps=None, progress=False, bboxes=None) -> LiftResult:
+        """:meth:`~.lifting_core.LifterCore.lift`; the camera arguments
+        are kept for a direct 3D model's decoding (:meth:`_read_inputs`)."""
+        self._camera_args = (camera, image_size)
+        try:
+            return super().lift(inputs, layout, camera, image_size, fps,
+                                progress, bboxes)
+        finally:
+            self._camera_args = (None, None)
+
     def _read_inputs(self, inputs, bboxes=None,
                      progress: bool = False) -> KeypointInput:
         """Keypoints (:meth:`~.lifting_core.LifterCore._read_inputs`), or
-        images, folders of images and videos through the 2D estimator."""
+        images, folders of images and videos through the image model."""
         from .image_io import is_image_input
         if not isinstance(inputs, (np.ndarray, KeypointInput)) and \
                 is_image_input(inputs):
-            return self.images_to_keypoints(inputs, bboxes, progress)
+            camera, image_size = getattr(self, '_camera_args', (None, None))
+            return self.images_to_keypoints(inputs, bboxes, progress,
+                                            camera=camera,
+                                            image_size=image_size)
+        if self.image_3d:
+            self._refuse_keypoints()
         return super()._read_inputs(inputs, bboxes, progress)
+
+    def _refuse_keypoints(self):
+        raise ValueError(
+            f'{self.model_name} is a direct image -> 3D model: it reads '
+            'images (an image, a folder of images or a video), not 2D '
+            'keypoints; give a lifter to lift keypoints')
+
+    def _lift_tracked(self, track: dict, camera: dict, source: str,
+                      report=None) -> dict:
+        """A direct 3D model's track: its own camera-space poses and root
+        (read with the images, :class:`ImageFrame`); lifters lift."""
+        if not self.image_3d:
+            return super()._lift_tracked(track, camera, source, report)
+        rows = list(zip(track['frames'], track['people']))
+        out = camera_space(np.stack([f.keypoints_3d[k] for f, k in rows]),
+                           np.stack([f.root[k] for f, k in rows]),
+                           track['keypoints_2d'], camera,
+                           self.skeleton.root_index)
+        out['nll'] = None
+        if report is not None:
+            report(len(rows))
+        return out

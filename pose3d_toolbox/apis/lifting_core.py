@@ -331,6 +331,7 @@ class LifterCore:
             kp, sc = to_h36m(kp, sc, layout)
             out.append(dict(track_id=tid, keypoints_2d=kp, scores=sc,
                             frames=[f for f, _ in rows],
+                            people=[k for _, k in rows],
                             bboxes=[None if f.bboxes is None else f.bboxes[k]
                                     for f, k in rows]))
         return out
@@ -410,6 +411,13 @@ class LifterCore:
         out['nll'] = pred.get('nll')
         return out
 
+    def _lift_tracked(self, track: dict, camera: dict, source: str,
+                      report=None) -> dict:
+        """:meth:`lift_track` of one track of :meth:`_tracks` (a subclass
+        whose model reads images may give the track's poses itself)."""
+        return self.lift_track(track['keypoints_2d'], track['scores'],
+                               camera, source=source, report=report)
+
     def lift(self, inputs: Union[str, np.ndarray, KeypointInput],
              layout: Optional[str] = None, camera: Optional[dict] = None,
              image_size: Optional[Sequence[int]] = None,
@@ -434,10 +442,9 @@ class LifterCore:
                      for f in kin.frames}
         r = self.skeleton.root_index
         for tr in tracks:
-            lifted = self.lift_track(
-                tr['keypoints_2d'], tr['scores'], cam,
-                source=f'{kin.source} track {tr["track_id"]}',
-                report=None if bar is None else (
+            lifted = self._lift_tracked(
+                tr, cam, f'{kin.source} track {tr["track_id"]}',
+                None if bar is None else (
                     lambda n: bar.update(num_tasks=n)))
             kp3d = lifted['keypoints_3d']
             rel = lifted['keypoints_3d_rel']

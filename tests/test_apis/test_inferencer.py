@@ -308,9 +308,11 @@ def test_input_errors_name_the_file_and_the_fix(vp3d, tmp_path):
         vp3d(str(bad))
 
 
-def test_an_image_model_as_the_lifter_is_refused():
-    with pytest.raises(ValueError, match='integral2d_r18_cmu is not a '
-                       r'2D->3D lifter.*2D estimator as pose2d='):
+def test_a_2d_estimator_as_the_model_is_refused():
+    # neither a lifter nor a direct image -> 3D model
+    with pytest.raises(ValueError, match='integral2d_r18_cmu is neither a '
+                       r'2D->3D lifter.*nor a direct image -> 3D model.*2D '
+                       r'estimator as pose2d=.*integral3d_r18_cmu'):
         Pose3DInferencer('integral2d_r18_cmu')
 
 
@@ -407,3 +409,138 @@ def test_image_errors_name_the_file_and_the_fix(rendered, tmp_path, vp3d):
     with pytest.raises(ValueError, match=r'broken\.mp4: OpenCV cannot read '
                        r'a frame.*re-encode it.*folder of images'):
         inf(str(bad))
+
+
+@pytest.fixture(scope='module')
+def integral3d():
+    import torch
+    torch.manual_seed(0)  # random weights: the numbers are the path's
+    return Pose3DInferencer('configs/integral3d_r18_cmu.py')
+
+
+def test_a_direct_3d_model_reads_images_in_camera_space(rendered, integral3d,
+                                                        tmp_path):
+    seq, inf = rendered['seq'], integral3d
+    assert inf.image_3d and inf.receptive_field == 1
+    res = inf(rendered['folder'], bboxes=rendered['boxes'],
+              camera=_camera(seq))
+    assert len(res.frames) == 12 and res.meta['tracks'] == [0]
+    assert res.meta['pose2d'] is None and res.meta['camera']['source'] == \
+        'given'
+    track = res.track(0)
+    kp3d, kp2d = track['keypoints_3d'], track['keypoints_2d']
+    assert kp3d.shape == (12, 17, 3) and kp2d.shape == (12, 17, 2)
+    # camera space: the 3D joints project onto the 2D pixels
+    f, c = np.asarray(seq['camera']['f']), np.asarray(seq['camera']['c'])
+    assert (kp3d[..., 2] > 0).all()
+    np.testing.assert_allclose(kp3d[..., :2] / kp3d[..., 2:] * f + c, kp2d,
+                               rtol=1e-4, atol=1e-2)
+    sample = res.frames[3].instances[0]
+    assert not sample.root_estimated  # the model's own root
+    np.testing.assert_allclose(sample.pred_root, sample.pred_keypoints_3d[0],
+                               atol=1e-6)
+    # the crops go where the given boxes are
+    boxes = np.array(json.load(open(rendered['boxes'])))[:, 0]
+    np.testing.assert_allclose(res.frames[3].instances[0].bbox, boxes[3],
+                               atol=0.01)
+    doc = json.load(open(res.dump(str(tmp_path / 'out.json'))))
+    person = doc['frames'][3]['instances'][0]
+    assert set(person) == {'track_id', 'keypoints_3d', 'root',
+                           'root_estimated', 'keypoints_2d',
+                           'keypoint_scores', 'bbox'}
+    assert person['root_estimated'] is False
+    np.testing.assert_allclose(person['keypoints_3d'],
+                               sample.pred_keypoints_3d, atol=1e-5)
+    np.testing.assert_allclose(person['keypoints_2d'], kp2d[3], atol=0.006)
+    # a video of the same frames: the same poses up to its compression
+    vid = inf(rendered['video'], bboxes=rendered['boxes'],
+              camera=_camera(seq))
+    assert len(vid.frames) == 12
+    assert np.abs(vid.track(0)['keypoints_2d'] - kp2d).mean() < 3.0
+    # the whole frame as the box and the documented default camera
+    whole = inf(rendered['folder'])
+    assert whole.meta['camera']['source'].startswith('default')
+    assert whole.meta['camera']['f'] == [1002.0, 1002.0]
+    assert whole.frames[0].instances[0].bbox.tolist() == [0, 0, 1000, 1002]
+
+
+@pytest.mark.parametrize('config', ['integral3d', 'hemlets'])
+def test_the_direct_path_is_the_models_own_test_pipeline(rendered,
+                                                         integral3d, config):
+    import cv2
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from pose3d_toolbox.geometry import bbox_from_keypoints
+    from pose3d_toolbox.registry import TRANSFORMS
+    seq = rendered['seq']
+    inf = integral3d if config == 'integral3d' else Pose3DInferencer(
+        'configs/hemlets_r18_cmu.py')
+    skeleton = inf.model.skeleton  # HEMlets: 18 joints, H36M's 17 first
+    joints = [skeleton.joint_names.index(n) for n in H36M.joint_names]
+    assert skeleton.num_joints == (17 if config == 'integral3d' else 18)
+    res = inf(rendered['folder'], bboxes=rendered['boxes'],
+              camera=_camera(seq))
+    t = 5
+    box = np.array(json.load(open(rendered['boxes']))[t][0])
+    image = cv2.imread(osp.join(rendered['folder'], f'{t:06d}.png'))[..., ::-1]
+    center, scale = bbox_from_keypoints(box.reshape(2, 2), 1.25)
+    results = dict(img=np.ascontiguousarray(image),
+                   bbox_center=center.astype(np.float32),
+                   bbox_scale=scale.astype(np.float32),
+                   crop_matrix=np.eye(2, 3, dtype=np.float32),
+                   keypoints_2d=np.zeros((17, 2), np.float32),
+                   skeleton='h36m', root_index=0,  # as the dataset gives
+                   camera=dict(f=np.asarray(seq['camera']['f'], np.float64),
+                               c=np.asarray(seq['camera']['c'], np.float64)))
+    # the config's whole test pipeline ([ExtendSkeleton,] TopdownAffine,
+    # GenerateTarget, PackPoseInputs), as at evaluation
+    for step in inf.model.cfg.test_dataloader.dataset.pipeline:
+        results = TRANSFORMS.build(step)(results)
+    with torch.no_grad():
+        pred = inf.model.test_step(pseudo_collate([results]))[0]
+    sample = res.frames[t].instances[0]
+    np.testing.assert_allclose(sample.pred_keypoints_3d,
+                               pred.pred_keypoints_3d[joints], atol=1e-5)
+    np.testing.assert_allclose(sample.pred_keypoints_2d,
+                               pred.pred_keypoints_2d[joints], atol=1e-4)
+    np.testing.assert_allclose(sample.pred_root, pred.pred_root, atol=1e-5)
+
+
+def test_direct_3d_tracks_are_smoothed(rendered, integral3d):
+    from pose3d_toolbox.utils.smoothing import smooth_sequence
+    inf, smoothing = integral3d, dict(type='savgol', window=5, polyorder=2)
+    raw = inf(rendered['folder'], bboxes=rendered['boxes']).track(0)
+    inf.smoothing = smoothing
+    try:
+        smoothed = inf(rendered['folder'], bboxes=rendered['boxes'])
+    finally:
+        inf.smoothing = None
+    assert smoothed.meta['smoothing'] == smoothing
+    np.testing.assert_allclose(
+        smoothed.track(0)['keypoints_3d'],
+        smooth_sequence(raw['keypoints_3d'], smoothing, 30.0), atol=1e-5)
+
+
+def test_direct_3d_model_errors_name_the_fix(integral3d, files):
+    with pytest.raises(ValueError, match=r'integral3d_r18_cmu\.py is a '
+                       r'direct image -> 3D model.*no pose2d'):
+        integral3d.use_pose2d('integral2d_r18_cmu')
+    with pytest.raises(ValueError, match=r'direct image -> 3D model: it '
+                       r'reads images.*not 2D keypoints'):
+        integral3d(files['npz'])
+
+
+def test_cli_reads_images_with_a_direct_3d_model(rendered, tmp_path,
+                                                 capsys):
+    cli = _demo_cli()
+    # images_to_3d's default 2D estimator is not used for a direct model
+    result = cli.main([rendered['folder'], '--bboxes', rendered['boxes'],
+                       '--model', 'configs/integral3d_r18_cmu.py',
+                       '--out-dir', str(tmp_path), '--no-progress',
+                       '--vis'], pose2d='integral2d_r18_cmu')
+    assert result.meta['pose2d'] is None
+    assert '12 frames, 12 poses, 1 track(s)' in capsys.readouterr().out
+    doc = json.load(open(tmp_path / 'frames_3d.json'))
+    assert doc['meta']['model'] == 'configs/integral3d_r18_cmu.py'
+    assert doc['frames'][0]['instances'][0]['root_estimated'] is False
