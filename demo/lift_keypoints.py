@@ -180,24 +180,25 @@ def bvh_round_trip_mm(result, track_id, bvh) -> float:
 
 
 def _frame_images(samples):
-    """RGB frames of samples read from a video (``img_path`` ``VIDEO#k``);
-    ``None`` when the samples come from image files or keypoints."""
-    paths = [s.img_path for s in samples]
-    if not any('#' in (p or '') for p in paths):
+    """RGB frames of samples read from a video (``img_path`` ``VIDEO#k``),
+    decoded in one pass with the inferencer's reader; ``None`` when the
+    samples come from image files or keypoints."""
+    paths = [s.img_path or '' for s in samples]
+    if not any('#' in p for p in paths):
         return None
-    import cv2
-    images = []
-    for path in paths:
-        video, index = path.rsplit('#', 1)
-        cap = cv2.VideoCapture(video)
-        cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
-        ok, frame = cap.read()
-        cap.release()
-        if not ok:
-            raise SystemExit(f'{video}: cannot read frame {index} back for '
-                             'the pictures')
-        images.append(frame[..., ::-1].copy())
-    return images
+    from pose3d_toolbox.apis.image_io import read_frames
+    video = paths[0].rsplit('#', 1)[0]
+    wanted, frames = set(paths), {}
+    for _, name, image in read_frames(video):
+        if name in wanted:
+            frames[name] = image
+            if len(frames) == len(wanted):
+                break
+    missing = [p for p in paths if p not in frames]
+    if missing:
+        raise SystemExit(f'{video}: cannot read frame {missing[0]} back for '
+                         'the pictures')
+    return [frames[p] for p in paths]
 
 
 def write_pictures(result, out_dir, name, formats, max_frames):
