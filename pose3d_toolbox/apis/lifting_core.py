@@ -24,6 +24,7 @@ import numpy as np
 
 from pose3d_toolbox.keypoint_layouts import check_layout, to_h36m
 from pose3d_toolbox.skeletons import COCO, H36M
+from pose3d_toolbox.utils.atomic import atomic_write
 from pose3d_toolbox.utils.camera import weak_perspective_root
 from pose3d_toolbox.utils.lifting_windows import receptive_field
 from pose3d_toolbox.utils.smoothing import smooth_sequence
@@ -133,7 +134,8 @@ def inference_document(meta: dict, frames: List[dict]) -> dict:
 
 
 def write_json(document: dict, path: str) -> str:
-    """Write ``document`` as JSON to ``path`` (folders made)."""
+    """Write ``document`` as JSON to ``path`` (folders made; atomically,
+    :func:`~pose3d_toolbox.utils.atomic.atomic_write`)."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     # millions of new floats trigger the cyclic garbage collector over
     # and over (4x the time for 10,000 frames); none of them is cyclic
@@ -144,7 +146,7 @@ def write_json(document: dict, path: str) -> str:
     finally:
         if enabled:
             gc.enable()
-    with open(path, 'w') as f:
+    with atomic_write(path) as f:
         f.write(text)
     return path
 

@@ -27,6 +27,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 
 import pose3d_toolbox
+from pose3d_toolbox.utils.atomic import atomic_write
 from pose3d_toolbox.utils.hub import load_checkpoint_file
 
 KEPT_META = ('epoch', 'iter', 'seed', 'time', 'experiment_name')
@@ -138,10 +139,6 @@ def publish_checkpoint(path: str, out_dir: str, name: Optional[str] = None,
     sha256 = hashlib.sha256(data).hexdigest()
     os.makedirs(out_dir, exist_ok=True)
     out = osp.join(out_dir, f'{name}-{sha256[:8]}.pth')
-    tmp = out + '.partial'
-    with open(tmp, 'wb') as f:
+    with atomic_write(out, 'wb') as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, out)
     return out, sha256, len(data)

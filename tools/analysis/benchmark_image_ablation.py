@@ -42,7 +42,6 @@ trains and the paper's number.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import platform
 import sys
@@ -58,6 +57,7 @@ from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
                                         IdKeepingDictAction,
                                         apply_cfg_options, print_seed_check,
                                         train_and_test)
+from pose3d_toolbox.utils.atomic import atomic_write  # noqa: E402
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 # table: (title, {row: (config under configs/, what trains, the paper's
@@ -146,10 +146,8 @@ def run_row(name: str, args, seed: int) -> dict:
         with open(done) as f:
             return json.load(f)
     result = _train_and_test(name, args, seed, work_dir)
-    tmp = done + '.tmp'
-    with open(tmp, 'w') as f:
+    with atomic_write(done) as f:
         json.dump(result, f, indent=1)
-    os.replace(tmp, done)
     return result
 
 
