@@ -226,8 +226,11 @@ def bvh_joint_map(skeleton='h36m', names: Optional[Dict[str, str]] = None
     """``{skeleton joint: BVH joint}`` of the files :func:`write_bvh`
     writes (end sites as ``'<parent>/end'``): what reads them back."""
     skel = get_skeleton(skeleton)
-    nodes = _build_tree(skel, _bvh_names(skel, names),
-                        np.ones(len(skel.bones)), 'y')
+    return _joint_map(skel, _build_tree(skel, _bvh_names(skel, names),
+                                        np.ones(len(skel.bones)), 'y'))
+
+
+def _joint_map(skel: Skeleton, nodes) -> Dict[str, str]:
     return {skel.joint_names[n.joint]: f'{n.parent.name}/end' if n.end
             else n.name for n in nodes if not n.branch}
 
@@ -351,7 +354,7 @@ def write_bvh(path: Union[str, Path], joints, fps: float,
     lines.extend(' '.join(f'{v:.6f}' for v in row) for row in motion)
     with atomic_write(str(path)) as f:
         f.write('\n'.join(lines) + '\n')
-    return bvh_joint_map(skel, names)
+    return _joint_map(skel, nodes)
 
 
 def read_bvh_joints(path: Union[str, Path],
