@@ -224,18 +224,16 @@ def write_pictures(result, out_dir, name, formats, max_frames):
         samples = samples[::step]
         images = _frame_images(samples)
         stem = osp.join(out_dir, f'{name}_track{tid}')
-        for fmt in formats:
-            if fmt == 'png':
-                for i, sample in enumerate(samples):
-                    path = f'{stem}_{i * step:06d}.png'
-                    vis.add_datasample(
-                        name, None if images is None else images[i],
-                        sample, out_file=path)
-                written.append(f'{stem}_*.png ({len(samples)} frames)')
-            else:
-                written.append(str(vis.add_sequence(
-                    samples, f'{stem}.{fmt}', images=images,
-                    fps=fps / step)))
+        paths = vis.save_sequence(
+            samples, stem, formats, images=images, fps=fps / step,
+            frame_labels=[f'{i * step:06d}' for i in range(len(samples))])
+        pngs = sum(p.endswith('.png') for p in paths)
+        for path in paths:  # the PNGs as one line, where they come
+            if not path.endswith('.png'):
+                written.append(path)
+            elif pngs:
+                written.append(f'{stem}_*.png ({pngs} frames)')
+                pngs = 0
     return written
 
 

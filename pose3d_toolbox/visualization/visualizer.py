@@ -151,6 +151,31 @@ class Pose3dLocalVisualizer(Visualizer):
             bounds=bounds, box_2d=box_2d) for i, s in enumerate(data_samples)]
         return save_animation(frames, out_file, fps)
 
+    def save_sequence(self, data_samples: Sequence, stem: str,
+                      formats: Sequence[str],
+                      images: Optional[Sequence[np.ndarray]] = None,
+                      fps: Optional[float] = None,
+                      frame_labels: Optional[Sequence] = None) -> List[str]:
+        """Write a sequence in each of ``formats``: ``'gif'``, ``'mp4'``,
+        ``'html'`` as ``<stem>.<format>`` (:meth:`add_sequence`), ``'png'``
+        as one picture per frame, ``<stem>_<label>.png`` with the labels
+        ``frame_labels`` (default: the frame's position). Returns the
+        written paths, in that order."""
+        written = []
+        for fmt in formats:
+            if fmt != 'png':
+                written.append(str(self.add_sequence(
+                    data_samples, f'{stem}.{fmt}', images=images, fps=fps)))
+                continue
+            labels = frame_labels if frame_labels is not None else range(
+                len(data_samples))
+            for i, (sample, label) in enumerate(zip(data_samples, labels)):
+                path = f'{stem}_{label}.png'
+                self.add_datasample(Path(stem).name, None if images is None
+                                    else images[i], sample, out_file=path)
+                written.append(path)
+        return written
+
     def _skeleton(self, data_sample):
         named = data_sample.get('skeleton') if isinstance(
             data_sample, dict) else getattr(data_sample, 'skeleton', None)

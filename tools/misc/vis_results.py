@@ -105,16 +105,9 @@ def main(argv=None):
     name = re.sub(r'[^A-Za-z0-9._-]+', '-', '_'.join(key[:3]) + (
         f'_take{key[3]}' if key[3] != '1' else ''))
     vis = Pose3dLocalVisualizer.get_instance('vis_results', fps=args.fps)
-    written = []
-    for fmt in args.formats:
-        if fmt == 'png':
-            for sample in samples:
-                out = osp.join(args.out_dir, f'{name}_{sample["frame"]}.png')
-                vis.add_datasample(name, None, sample, out_file=out)
-                written.append(out)
-        else:
-            written.append(str(vis.add_sequence(
-                samples, osp.join(args.out_dir, f'{name}.{fmt}'))))
+    written = vis.save_sequence(samples, osp.join(args.out_dir, name),
+                                args.formats,
+                                frame_labels=[s['frame'] for s in samples])
     print(f'{len(samples)} frames of {key} (frames '
           f'{samples[0]["frame"]}..{samples[-1]["frame"]}):')
     for path in written:
