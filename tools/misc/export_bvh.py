@@ -91,13 +91,9 @@ def main(argv=None):
     if args.read:
         if not args.check_png:
             raise SystemExit('--read needs --check-png PNG')
-        back = read_bvh_joints(args.read, unit=args.unit, up=args.up,
-                               frame=args.frame or 'camera')
-        draw_check(back, args.frame or 'camera', args.check_png,
-                   f'{osp.basename(args.read)} (read back)')
-        print(f'{args.check_png}: frames of {args.read} ({len(back)} '
-              'frames)')
-        return dict(frames=len(back))
+        frames = draw_check(args.read, args.unit, args.up, args.check_png)
+        print(f'{args.check_png}: frames of {args.read} ({frames} frames)')
+        return dict(frames=frames)
     if not args.out:
         raise SystemExit('give --out FILE.bvh (or --read FILE.bvh)')
     joints, fps, frame, source = load_joints(args)
@@ -114,24 +110,25 @@ def main(argv=None):
           f'read back by the BVH reader: largest distance to the '
           f'bone-length-normalised input {err:.4f} mm')
     if args.check_png:
-        draw_check(back, frame, args.check_png, f'{osp.basename(args.out)} '
-                   '(read back)')
+        draw_check(args.out, args.unit, args.up, args.check_png)
         print(f'{args.check_png}: frames of the read-back file')
     return dict(frames=len(back), max_error_mm=err, joint_map=joint_map)
 
 
-def draw_check(joints, frame, path, title, num=6):
-    """``num`` evenly spaced frames of a sequence, in one 3D view."""
+def draw_check(bvh, unit, up, path, num=6) -> int:
+    """``num`` evenly spaced frames of a BVH file of the toolbox, read back
+    in camera axes (x right, y down: upright whatever frame the poses came
+    in), in one 3D view each; returns the file's frame count."""
     from pose3d_toolbox.visualization import draw_skeleton_3d, new_figure
-    if frame == 'world':  # Z-up world -> camera axes (x right, y down)
-        joints = joints @ np.array([[1.0, 0, 0], [0, 0, 1.0], [0, -1.0, 0]])
+    joints = read_bvh_joints(bvh, unit=unit, up=up, frame='camera')
     fig = new_figure((3 * num, 3.6))
     for k, t in enumerate(np.linspace(0, len(joints) - 1, num).astype(int)):
         ax = fig.add_subplot(1, num, k + 1, projection='3d')
         draw_skeleton_3d(ax, joints[t], 'h36m')
         ax.set_title(f'frame {t}')
-    fig.suptitle(title)
+    fig.suptitle(f'{osp.basename(bvh)} (read back)')
     fig.savefig(path, dpi=80)
+    return len(joints)
 
 
 if __name__ == '__main__':
