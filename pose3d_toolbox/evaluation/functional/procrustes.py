@@ -48,7 +48,7 @@ a per-pose SVD on random, coplanar, mirrored and identical poses).
 
 Inputs in metres; :func:`pa_mpjpe` returns millimetres.
 """
-import functools
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -69,6 +69,9 @@ _MIN_GAP = 1e-2
 # after that leaves only rounding (quadratic convergence).
 _NEWTON_RTOL = 1e-12
 _NEWTON_MAX_ITER = 60
+# Steps taken before the first test: from the start above, random and
+# realistic poses need 4 to 6 (the test costs a quarter of a step).
+_NEWTON_MIN_ITER = 4
 
 
 def _det3(m: np.ndarray) -> np.ndarray:
@@ -109,13 +112,29 @@ def closed_form_rotation(h: np.ndarray):
         tuple: ``rot`` ``(n, 3, 3)`` and ``trace`` ``(n,)``, as
         :func:`svd_rotation`.
     """
-    with np.errstate(invalid='ignore', over='ignore', divide='ignore'):
-        return _closed_form_rotation(h)
-
-
-def _closed_form_rotation(h):
     n = h.shape[0]
-    hs = np.ascontiguousarray(h.reshape(n, 9).T)  # (9, n), rows contiguous
+    h = np.asarray(h, dtype=np.float64)
+    with np.errstate(invalid='ignore', over='ignore', divide='ignore'):
+        rot, lam = _rotation_components(h.reshape(n, 9).T)
+    return rot.transpose(2, 0, 1), lam
+
+
+def _rotation_components(hs: np.ndarray):
+    """Horn's rotation for ``n`` poses given component-wise.
+
+    Args:
+        hs: ``(9, n)`` the entries of ``H`` row by row, ``hs[3 a + b] =
+            H[a, b]``, each a length-``n`` array (struct of arrays, so every
+            operation below streams over the poses).
+
+    Returns:
+        tuple: ``rot`` ``(3, 3, n)``, ``rot[a, b]`` the entry ``Q[a, b]`` of
+        the row-vector rotation of every pose, and ``lam`` ``(n,)`` =
+        ``trace(Q^T H)``. Poses where the closed form is ill-conditioned or
+        non-finite (and those where Newton's method has not converged after
+        ``_NEWTON_MAX_ITER`` steps) hold :func:`svd_rotation`'s answer.
+    """
+    n = hs.shape[1]
     sxx, sxy, sxz, syx, syy, syz, szx, szy, szz = hs
     # Characteristic polynomial of N(H) from invariants of H: the first
     # row of cof(H) (signed) gives det H, all nine minors ||cof H||^2.
@@ -136,12 +155,23 @@ def _closed_form_rotation(h):
     # 2 sqrt(3 ||cof H||^2)) (Cauchy-Schwarz on the products sigma_i
     # sigma_j, whose squares sum to ||cof H||^2).
     lam = np.sqrt(fro2 + 2.0 * np.sqrt(3.0 * cof2))
+    two_c2 = 2.0 * c2
     converged = False
-    for _ in range(_NEWTON_MAX_ITER):
+    for it in range(_NEWTON_MAX_ITER):
+        # step = f(lam) / f'(lam), f = (l^2 + c2) l^2 + c1 l + c0.
         lam2 = lam * lam
-        step = ((lam2 + c2) * lam2 + c1 * lam + c0) / (
-            (4.0 * lam2 + 2.0 * c2) * lam + c1)
+        step = lam2 + c2
+        step *= lam2
+        step += c0
+        step += c1 * lam
+        den = 4.0 * lam2
+        den += two_c2
+        den *= lam
+        den += c1
+        step /= den
         lam -= step
+        if it + 1 < _NEWTON_MIN_ITER:
+            continue
         if not (np.abs(step) > _NEWTON_RTOL * lam).any():  # NaN: fallback
             converged = True
             break
@@ -177,79 +207,112 @@ def _closed_form_rotation(h):
     yz = a02 * s4 - a12 * s2 + a23 * s0
     zz = a12 * s1 - a02 * s3 - a22 * s0
     mu = ww + xx + yy + zz  # mu |q|^2, |q| = 1
-    inv, two_inv = 1.0 / mu, 2.0 / mu
+    inv = 1.0 / mu
+    two_inv = 2.0 * inv
     # Row-vector Q = R(q)^T, R(q) the quaternion's rotation matrix
     # (column vectors).
-    rot = np.empty((n, 3, 3))
-    rot[:, 0, 0] = (ww + xx - yy - zz) * inv
-    rot[:, 0, 1] = (xy + wz) * two_inv
-    rot[:, 0, 2] = (xz - wy) * two_inv
-    rot[:, 1, 0] = (xy - wz) * two_inv
-    rot[:, 1, 1] = (ww - xx + yy - zz) * inv
-    rot[:, 1, 2] = (yz + wx) * two_inv
-    rot[:, 2, 0] = (xz + wy) * two_inv
-    rot[:, 2, 1] = (yz - wx) * two_inv
-    rot[:, 2, 2] = (ww - xx - yy + zz) * inv
+    rot = np.empty((3, 3, n))
+    rot[0, 0] = (ww + xx - yy - zz) * inv
+    rot[0, 1] = (xy + wz) * two_inv
+    rot[0, 2] = (xz - wy) * two_inv
+    rot[1, 0] = (xy - wz) * two_inv
+    rot[1, 1] = (ww - xx + yy - zz) * inv
+    rot[1, 2] = (yz + wx) * two_inv
+    rot[2, 0] = (xz + wy) * two_inv
+    rot[2, 1] = (yz - wx) * two_inv
+    rot[2, 2] = (ww - xx - yy + zz) * inv
 
     ok = mu > _MIN_GAP * lam**3  # False for NaN / zero H
     if not converged:
         ok &= np.abs(step) <= _NEWTON_RTOL * lam
     redo = np.flatnonzero(~ok)
     if redo.size:
-        rot[redo], lam[redo] = svd_rotation(h[redo])
+        h = hs[:, redo].T.reshape(-1, 3, 3)
+        redo_rot, lam[redo] = svd_rotation(h)
+        rot[:, :, redo] = redo_rot.transpose(1, 2, 0)
     return rot, lam
 
 
-@functools.lru_cache(maxsize=8)
-def _mean_matrix(num_joints: int) -> np.ndarray:
-    """``(J * 3, 3)``: ``pose.reshape(n, J * 3) @ M`` is the joints' mean
-    (one BLAS call instead of a strided reduction)."""
-    return np.tile(np.eye(3), (num_joints, 1)) / num_joints
+class _Workspace:
+    """The chunk-sized arrays of :func:`_fit`, allocated once per call and
+    reused from chunk to chunk: fresh multi-megabyte temporaries in every
+    chunk cost as much in page faults as the arithmetic on them.
+
+    ``get(n)`` returns a namespace of float64 arrays for an ``n``-pose
+    chunk (at most two sizes occur: the chunk size and the remainder):
+    ``pred`` and ``gt`` ``(3, J, n)``, ``prod`` ``(3, J, n)``, ``out``,
+    ``tmp`` and ``err`` ``(J, n)``.
+    """
+
+    def __init__(self, num_joints: int):
+        self.num_joints = num_joints
+        self._sets = {}
+
+    def get(self, n: int) -> SimpleNamespace:
+        if n not in self._sets:
+            shape, row = (3, self.num_joints, n), (self.num_joints, n)
+            self._sets[n] = SimpleNamespace(
+                pred=np.empty(shape), gt=np.empty(shape),
+                prod=np.empty(shape), out=np.empty(row), tmp=np.empty(row),
+                err=np.empty(row))
+        return self._sets[n]
 
 
-def _centre(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """``x - mean`` for ``(n, J, 3)`` and ``(n, 1, 3)``, one coordinate at a
-    time: twice as fast as the broadcast, whose inner loop has length 3."""
-    out = np.empty_like(x)
-    for k in range(3):
-        np.subtract(x[..., k], mean[..., k], out=out[..., k])
-    return out
-
-
-def _fit(pred: np.ndarray, gt: np.ndarray):
-    """Solve the similarity Procrustes problem for one chunk.
+def _fit(pred: np.ndarray, gt: np.ndarray, ws: SimpleNamespace):
+    """Solve the similarity Procrustes problem for one chunk, with every
+    quantity held component-wise (struct of arrays: each coordinate of each
+    joint, and each entry of each per-pose matrix, is a contiguous row over
+    the poses, so every numpy operation streams over the chunk).
 
     Args:
-        pred: ``(n, J, 3)`` float64 predictions.
-        gt: ``(n, J, 3)`` float64 ground truth.
+        pred: ``(n, J, 3)`` predictions (any float dtype).
+        gt: ``(n, J, 3)`` ground truth.
+        ws: :meth:`_Workspace.get` ``(n)``; ``ws.pred`` and ``ws.gt`` are
+            overwritten with the centred poses.
 
     Returns:
-        tuple: ``pred_c`` ``(n, J, 3)`` centred prediction, ``gt_c``
-        ``(n, J, 3)`` centred ground truth, ``rot`` ``(n, 3, 3)`` the
-        row-vector rotation ``Q``, ``scale`` ``(n,)``, ``pred_mean`` and
-        ``gt_mean`` ``(n, 1, 3)``, ``bad`` ``(n,)`` poses with non-finite
-        input (their outputs are NaN).
+        tuple: ``rot`` ``(3, 3, n)``, ``rot[a, b]`` the entry ``Q[a, b]`` of
+        the row-vector rotation; ``scale`` ``(n,)``; ``pred_mean`` and
+        ``gt_mean`` ``(3, n)``; ``bad`` ``(n,)`` poses with non-finite input
+        (their scale is NaN, so everything derived from it is NaN).
     """
     n, num_joints = pred.shape[:2]
-    mean = _mean_matrix(num_joints)
-    pred_mean = (pred.reshape(n, -1) @ mean)[:, None]
-    gt_mean = (gt.reshape(n, -1) @ mean)[:, None]
-    pred_c = _centre(pred, pred_mean)
-    gt_c = _centre(gt, gt_mean)
-    h = np.matmul(pred_c.transpose(0, 2, 1), gt_c)  # (n, 3, 3)
-    flat = pred_c.reshape(n, -1)
-    pred_sq = np.einsum('ni,ni->n', flat, flat)
+    pred_c, gt_c, prod = ws.pred, ws.gt, ws.prod
+    np.copyto(pred_c, pred.transpose(2, 1, 0))  # (n, J, 3) -> (3, J, n)
+    np.copyto(gt_c, gt.transpose(2, 1, 0))
+    pred_mean = np.add.reduce(pred_c, axis=1) / num_joints
+    gt_mean = np.add.reduce(gt_c, axis=1) / num_joints
+    pred_c -= pred_mean[:, None]
+    gt_c -= gt_mean[:, None]
+    # H[a, b] = sum_j pred_c[a, j] gt_c[b, j]: one row of H per product.
+    h = np.empty((3, 3, n))
+    for a in range(3):
+        np.multiply(pred_c[a], gt_c, out=prod)
+        np.add.reduce(prod, axis=1, out=h[a])
+    np.square(pred_c, out=prod)
+    pred_sq = np.add.reduce(prod.reshape(-1, n), axis=0)
 
-    bad = ~(np.isfinite(h).all((1, 2)) & np.isfinite(pred_sq))
+    bad = ~(np.isfinite(h).all((0, 1)) & np.isfinite(pred_sq))
     if bad.any():  # keep LAPACK away from NaN/inf; mark those poses NaN.
-        h[bad] = 0.0
+        h[:, :, bad] = 0.0
 
-    rot, trace = closed_form_rotation(h)
-    ok = pred_sq > _DEGENERATE_SQ_NORM
+    rot, trace = _rotation_components(h.reshape(9, n))
     scale = np.zeros_like(pred_sq)
-    np.divide(trace, pred_sq, out=scale, where=ok)
+    np.divide(trace, pred_sq, out=scale, where=pred_sq > _DEGENERATE_SQ_NORM)
     scale[bad] = np.nan
-    return pred_c, gt_c, rot, scale, pred_mean, gt_mean, bad
+    return rot, scale, pred_mean, gt_mean, bad
+
+
+def _transform(weight: np.ndarray, k: int, ws: SimpleNamespace):
+    """Coordinate ``k`` of the centred prediction times ``weight`` (``(3, 3,
+    n)``, a scaled rotation), into ``ws.out`` ``(J, n)``: ``sum_a
+    pred_c[a] * weight[a, k]``, column ``k`` of ``pred_c @ weight`` for every
+    joint as three multiply-adds streaming over the poses."""
+    pred_c, out, tmp = ws.pred, ws.out, ws.tmp
+    np.multiply(pred_c[0], weight[0, k], out=out)
+    for a in (1, 2):
+        out += np.multiply(pred_c[a], weight[a, k], out=tmp)
+    return out
 
 
 def _as_batch(pred, gt):
@@ -295,20 +358,24 @@ def procrustes_align(pred, gt, return_transform: bool = False,
         rotation = np.empty((n, 3, 3))
         scales = np.empty(n)
         translation = np.empty((n, 3))
+    workspace = _Workspace(pred.shape[1])
     with np.errstate(invalid='ignore', over='ignore', divide='ignore'):
         for sl in _chunks(n, chunk_size):
-            pred_c, _, rot, scale, pred_mean, gt_mean, bad = _fit(
-                pred[sl].astype(np.float64, copy=False),
-                gt[sl].astype(np.float64, copy=False))
-            out = np.matmul(pred_c, rot * scale[:, None, None])
-            out += gt_mean
+            ws = workspace.get(sl.stop - sl.start)
+            rot, scale, pred_mean, gt_mean, bad = _fit(pred[sl], gt[sl], ws)
+            weight = rot * scale
+            out = aligned[sl]
+            for k in range(3):
+                coord = _transform(weight, k, ws)
+                coord += gt_mean[k]
+                out[..., k] = coord.T
             out[bad] = np.nan
-            aligned[sl] = out
             if return_transform:
-                rotation[sl] = rot.transpose(0, 2, 1)
+                # rot[a, b] = Q[a, b]; the column-vector rotation is Q^T.
+                rotation[sl] = rot.transpose(2, 1, 0)
                 scales[sl] = scale
-                translation[sl] = (gt_mean - scale[:, None, None]
-                                   * np.matmul(pred_mean, rot))[:, 0]
+                translation[sl] = (gt_mean - np.einsum(
+                    'an,akn->kn', pred_mean, weight)).T
     if single:
         aligned = aligned[0]
     if not return_transform:
@@ -320,21 +387,24 @@ def procrustes_align(pred, gt, return_transform: bool = False,
 
 
 def _chunk_joint_errors(pred, gt, chunk_size):
-    """Yield ``(slice, (n, J) distances in metres)`` chunk by chunk."""
+    """Yield ``(slice, (J, n) distances in metres)`` chunk by chunk; the
+    array is a workspace buffer, overwritten by the next chunk."""
+    workspace = _Workspace(pred.shape[1])
     with np.errstate(invalid='ignore', over='ignore', divide='ignore'):
         for sl in _chunks(pred.shape[0], chunk_size):
-            pred_c, gt_c, rot, scale, _, _, bad = _fit(
-                pred[sl].astype(np.float64, copy=False),
-                gt[sl].astype(np.float64, copy=False))
-            diff = np.matmul(pred_c, rot * scale[:, None, None])
-            diff -= gt_c
-            # Per-component squares: faster than a reduction over the
-            # length-3 axis.
-            err = np.square(diff[..., 0])
-            err += np.square(diff[..., 1])
-            err += np.square(diff[..., 2])
+            ws = workspace.get(sl.stop - sl.start)
+            rot, scale, _, _, bad = _fit(pred[sl], gt[sl], ws)
+            weight = rot * scale
+            err = ws.err
+            for k in range(3):
+                diff = _transform(weight, k, ws)
+                diff -= ws.gt[k]
+                if k == 0:
+                    np.square(diff, out=err)
+                else:
+                    err += np.square(diff, out=diff)
             np.sqrt(err, out=err)
-            err[bad] = np.nan
+            err[:, bad] = np.nan
             yield sl, err
 
 
@@ -358,7 +428,7 @@ def pa_joint_errors(pred, gt,
         pred, gt = pred[None], gt[None]
     err = np.empty(pred.shape[:2], dtype=np.float64)
     for sl, chunk_err in _chunk_joint_errors(pred, gt, chunk_size):
-        err[sl] = chunk_err
+        err[sl] = chunk_err.T
     return err[0] if single else err
 
 
@@ -380,5 +450,6 @@ def pa_mpjpe(pred, gt, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
         pred, gt = pred[None], gt[None]
     out = np.empty(pred.shape[0], dtype=np.float64)
     for sl, chunk_err in _chunk_joint_errors(pred, gt, chunk_size):
-        out[sl] = chunk_err.mean(-1) * M_TO_MM
+        out[sl] = np.add.reduce(chunk_err, axis=0) * (
+            M_TO_MM / chunk_err.shape[0])
     return out[0] if single else out
