@@ -2,6 +2,7 @@
 
 Poses are in metres, errors in millimetres (PCK/AUC in percent).
 """
+import functools
 import warnings
 
 import numpy as np
@@ -264,6 +265,63 @@ def test_procrustes_chunking_single_pose_and_dtypes():
         pa_mpjpe(pred, gt), rtol=1e-5)
     with pytest.raises(ValueError, match='chunk_size'):
         pa_mpjpe(pred, gt, chunk_size=0)
+
+
+@pytest.mark.parametrize('chunk_size', [1, 7, 49, 50, 51])
+def test_procrustes_chunk_boundaries(chunk_size, no_warnings):
+    """Every chunk size gives the one-chunk answer, whether the last chunk
+    is full or a remainder (whose buffers differ in size from the others)
+    and with a non-finite and a one-point pose on either side of a chunk
+    boundary."""
+    gt = random_poses(50, seed=21)
+    pred = gt + np.random.default_rng(22).normal(scale=0.05, size=gt.shape)
+    pred[6, 3, 1] = np.nan
+    pred[7] = 0.0
+    pred[48, 0, 0] = np.inf
+    whole = dict(chunk_size=50)
+    # Equal to rounding (SIMD lanes split a row differently by length);
+    # NaN where the other has NaN.
+    close = functools.partial(np.testing.assert_allclose, rtol=1e-12,
+                              atol=1e-14)
+    close(pa_mpjpe(pred, gt, chunk_size=chunk_size),
+          pa_mpjpe(pred, gt, **whole))
+    close(pa_joint_errors(pred, gt, chunk_size=chunk_size),
+          pa_joint_errors(pred, gt, **whole))
+    aligned, tf = procrustes_align(pred, gt, return_transform=True,
+                                   chunk_size=chunk_size)
+    ref_aligned, ref_tf = procrustes_align(pred, gt, return_transform=True,
+                                           **whole)
+    close(aligned, ref_aligned)
+    for key in ('rotation', 'scale', 'translation'):
+        close(tf[key], ref_tf[key])
+    finite = np.ones(50, bool)
+    finite[[6, 48]] = False
+    assert np.isnan(aligned[~finite]).all()
+    np.testing.assert_allclose(
+        pa_mpjpe(pred[finite], gt[finite], chunk_size=chunk_size),
+        per_pose_svd_pa_mpjpe(pred[finite], gt[finite]), rtol=0, atol=1e-6)
+
+
+def test_unconverged_newton_falls_back_to_svd(monkeypatch):
+    """Poses whose Newton iteration has not converged within the step limit
+    are solved by the SVD: with the limit cut to two steps, most poses take
+    that branch and the answers are still the SVD's."""
+    from pose3d_toolbox.evaluation.functional import procrustes
+    monkeypatch.setattr(procrustes, '_NEWTON_MAX_ITER', 2)
+    monkeypatch.setattr(procrustes, '_NEWTON_MIN_ITER', 1)
+    redone = []
+    svd = procrustes.svd_rotation
+
+    def counting_svd(h):
+        redone.append(len(h))
+        return svd(h)
+
+    monkeypatch.setattr(procrustes, 'svd_rotation', counting_svd)
+    pred, gt = _pa_cases()['close']
+    np.testing.assert_allclose(pa_mpjpe(pred, gt),
+                               per_pose_svd_pa_mpjpe(pred, gt), rtol=0,
+                               atol=1e-6)
+    assert sum(redone) > len(pred) // 2
 
 
 @pytest.mark.parametrize('case', ['pred_zero', 'gt_zero', 'both_zero',
