@@ -250,8 +250,7 @@ class _Workspace:
 
     ``get(n)`` returns a namespace of float64 arrays for an ``n``-pose
     chunk (at most two sizes occur: the chunk size and the remainder):
-    ``pred`` and ``gt`` ``(3, J, n)``, ``prod`` ``(3, J, n)``, ``out``,
-    ``tmp`` and ``err`` ``(J, n)``.
+    ``pred``, ``gt`` and ``moved`` ``(3, J, n)`` and ``err`` ``(J, n)``.
     """
 
     def __init__(self, num_joints: int):
@@ -263,8 +262,7 @@ class _Workspace:
             shape, row = (3, self.num_joints, n), (self.num_joints, n)
             self._sets[n] = SimpleNamespace(
                 pred=np.empty(shape), gt=np.empty(shape),
-                prod=np.empty(shape), out=np.empty(row), tmp=np.empty(row),
-                err=np.empty(row))
+                moved=np.empty(shape), err=np.empty(row))
         return self._sets[n]
 
 
@@ -287,20 +285,17 @@ def _fit(pred: np.ndarray, gt: np.ndarray, ws: SimpleNamespace):
         (their scale is NaN, so everything derived from it is NaN).
     """
     n, num_joints = pred.shape[:2]
-    pred_c, gt_c, prod = ws.pred, ws.gt, ws.prod
+    pred_c, gt_c = ws.pred, ws.gt
     np.copyto(pred_c, pred.transpose(2, 1, 0))  # (n, J, 3) -> (3, J, n)
     np.copyto(gt_c, gt.transpose(2, 1, 0))
     pred_mean = np.add.reduce(pred_c, axis=1) / num_joints
     gt_mean = np.add.reduce(gt_c, axis=1) / num_joints
     pred_c -= pred_mean[:, None]
     gt_c -= gt_mean[:, None]
-    # H[a, b] = sum_j pred_c[a, j] gt_c[b, j]: one row of H per product.
-    h = np.empty((3, 3, n))
-    for a in range(3):
-        np.multiply(pred_c[a], gt_c, out=prod)
-        np.add.reduce(prod, axis=1, out=h[a])
-    np.square(pred_c, out=prod)
-    pred_sq = np.add.reduce(prod.reshape(-1, n), axis=0)
+    # H[a, b] = sum_j pred_c[a, j] gt_c[b, j]; einsum's summed products
+    # make no (3, J, n) temporary.
+    h = np.einsum('ajn,bjn->abn', pred_c, gt_c)
+    pred_sq = np.einsum('ajn,ajn->n', pred_c, pred_c)
 
     bad = ~(np.isfinite(h).all((0, 1)) & np.isfinite(pred_sq))
     if bad.any():  # keep LAPACK away from NaN/inf; mark those poses NaN.
@@ -313,16 +308,12 @@ def _fit(pred: np.ndarray, gt: np.ndarray, ws: SimpleNamespace):
     return rot, scale, pred_mean, gt_mean, bad
 
 
-def _transform(weight: np.ndarray, k: int, ws: SimpleNamespace):
-    """Coordinate ``k`` of the centred prediction times ``weight`` (``(3, 3,
-    n)``, a scaled rotation), into ``ws.out`` ``(J, n)``: ``sum_a
-    pred_c[a] * weight[a, k]``, column ``k`` of ``pred_c @ weight`` for every
-    joint as three multiply-adds streaming over the poses."""
-    pred_c, out, tmp = ws.pred, ws.out, ws.tmp
-    np.multiply(pred_c[0], weight[0, k], out=out)
-    for a in (1, 2):
-        out += np.multiply(pred_c[a], weight[a, k], out=tmp)
-    return out
+def _moved(weight: np.ndarray, ws: SimpleNamespace) -> np.ndarray:
+    """The centred prediction times ``weight`` (``(3, 3, n)``, a scaled
+    rotation ``s Q``), ``pred_c @ weight`` for every joint, into
+    ``ws.moved`` ``(3, J, n)``: ``moved[k, j] = sum_a pred_c[a, j]
+    weight[a, k]``."""
+    return np.einsum('ajn,akn->kjn', ws.pred, weight, out=ws.moved)
 
 
 def _as_batch(pred, gt):
@@ -374,11 +365,10 @@ def procrustes_align(pred, gt, return_transform: bool = False,
             ws = workspace.get(sl.stop - sl.start)
             rot, scale, pred_mean, gt_mean, bad = _fit(pred[sl], gt[sl], ws)
             weight = rot * scale
+            moved = _moved(weight, ws)
+            moved += gt_mean[:, None]
             out = aligned[sl]
-            for k in range(3):
-                coord = _transform(weight, k, ws)
-                coord += gt_mean[k]
-                out[..., k] = coord.T
+            np.copyto(out, moved.transpose(2, 1, 0))
             out[bad] = np.nan
             if return_transform:
                 # rot[a, b] = Q[a, b]; the column-vector rotation is Q^T.
@@ -405,16 +395,12 @@ def _chunk_joint_errors(pred, gt, chunk_size):
             ws = workspace.get(sl.stop - sl.start)
             rot, scale, _, _, bad = _fit(pred[sl], gt[sl], ws)
             weight = rot * scale
-            err = ws.err
-            for k in range(3):
-                diff = _transform(weight, k, ws)
-                diff -= ws.gt[k]
-                if k == 0:
-                    np.square(diff, out=err)
-                else:
-                    err += np.square(diff, out=diff)
+            diff = _moved(weight, ws)
+            diff -= ws.gt
+            err = np.einsum('kjn,kjn->jn', diff, diff, out=ws.err)
             np.sqrt(err, out=err)
-            err[:, bad] = np.nan
+            if bad.any():
+                err[:, bad] = np.nan
             yield sl, err
 
 
