@@ -23,8 +23,8 @@ rotation is the quaternion ``q`` of the largest eigenvalue ``lambda`` of the
 symmetric, traceless ``4 x 4`` matrix ``N(H)``, and ``lambda = max_Q
 trace(Q^T H) = sigma_1 + sigma_2 + d sigma_3``: Umeyama's rotation with the
 reflection excluded, and the numerator of his scale. Both steps are closed
-form, a few hundred elementwise numpy operations over all poses of a chunk
-at once (several times faster than a batched LAPACK SVD of ``(n, 3, 3)``):
+form, elementwise numpy operations over all poses of a chunk at once
+(several times faster than a batched LAPACK SVD of ``(n, 3, 3)``):
 
 1. ``lambda`` is the largest root of ``det(N - l I) = l^4 + c2 l^2 + c1 l +
    c0``, ``c2 = -2 ||H||_F^2``, ``c1 = -8 det H``, ``c0 = ||H||_F^4 - 4
@@ -51,9 +51,10 @@ Layout (struct of arrays): each chunk of ``n`` poses is copied once from
 entries of ``H``, the polynomial's coefficients, ``lambda``, the nine
 entries of ``Q`` -- is a row of length ``n``. Every numpy operation then
 streams over the poses of the chunk instead of looping over axes of length
-3: ``H`` is three products summed over the joints, each coordinate of the
-aligned prediction three multiply-adds, and the per-joint distances are
-formed in that layout too.
+3: ``H``, ``||Y0||_F^2``, the rotated prediction ``s Y0 Q`` and the squared
+per-joint distances are each one ``einsum`` (a sum of products over joints
+or coordinates, with no temporary), the closed form above about three
+hundred operations on rows of length ``n``.
 
 Inputs in metres; :func:`pa_mpjpe` returns millimetres.
 """
