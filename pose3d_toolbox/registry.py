@@ -15,6 +15,8 @@ Example:
     >>> head = MODELS.build(dict(type='MyHead'))
 """
 import difflib
+import inspect
+import re
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -61,7 +63,8 @@ class ToolboxRegistry(Registry):
 
     def build(self, cfg, *args, **kwargs):
         self.check_type(cfg)
-        return super().build(cfg, *args, **kwargs)
+        with explain_unknown_argument(self, cfg):
+            return super().build(cfg, *args, **kwargs)
 
     def check_type(self, cfg) -> None:
         """Raise :meth:`unknown_type_error` if ``cfg`` names an unknown
@@ -99,6 +102,70 @@ class ToolboxRegistry(Registry):
         return names
 
 
+class UnknownArgumentError(TypeError):
+    """A config key that the built class does not take (e.g. a typo such as
+    ``train_cfg.max_epochz``), named with the arguments it does take."""
+
+
+_UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
+
+
+def init_arguments(cls) -> list:
+    """The keyword arguments ``cls(...)`` takes: the parameters of its
+    ``__init__`` and, through ``**kwargs``, of its parents'."""
+    names = []
+    for klass in getattr(cls, '__mro__', ()):
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        try:
+            params = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):
+            break
+        names += [p.name for p in params if p.name != 'self' and p.kind in (
+            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in names]
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return names
+
+
+class explain_unknown_argument:
+    """Turn ``TypeError: ...__init__() got an unexpected keyword argument
+    'k'`` raised while building ``cfg`` into an :class:`UnknownArgumentError`
+    naming the type, its registry, the close argument names and the fix,
+    when ``k`` is a key of ``cfg`` that the class does not take."""
+
+    def __init__(self, registry: Registry, cfg):
+        self.registry, self.cfg = registry, cfg
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, TypeError) or \
+                isinstance(exc, UnknownArgumentError) or \
+                not isinstance(self.cfg, dict):
+            return False
+        found = _UNEXPECTED.search(str(exc))
+        obj_type = self.cfg.get('type')
+        cls = (self.registry.get(obj_type) if isinstance(obj_type, str)
+               else obj_type)
+        if found is None or found.group(1) not in self.cfg or \
+                not inspect.isclass(cls):
+            return False
+        key, takes = found.group(1), init_arguments(cls)
+        if key in takes:
+            return False
+        close = difflib.get_close_matches(key, takes, n=3, cutoff=0.6)
+        hint = f' Did you mean {" or ".join(close)}?' if close else ''
+        name = getattr(self.registry, 'import_name', self.registry.name)
+        raise UnknownArgumentError(
+            f'{cls.__name__} (type={cls.__name__!r} in {name}) takes no '
+            f'argument {key!r}, set in its config dict.{hint} It takes: '
+            f'{", ".join(takes)}. Fix or remove the key in the config or '
+            'in --cfg-options.') from exc
+
+
 def _guard_root(root: Registry) -> None:
     """Make ``root.build`` check the type in the registry it will search.
 
@@ -118,6 +185,8 @@ def _guard_root(root: Registry) -> None:
                 if isinstance(scoped, ToolboxRegistry):
                     scoped.check_type(cfg)
                     _check_optimizer(scoped, cfg)
+            with explain_unknown_argument(scoped, cfg):
+                return build_func(cfg, *args, registry=registry, **kwargs)
         return build_func(cfg, *args, registry=registry, **kwargs)
 
     guarded.toolbox_guard = True

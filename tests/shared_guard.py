@@ -19,6 +19,24 @@ SHARED = REPO.parent / 'shared'
 REQUIRE_ENV = 'POSE3D_REQUIRE_SHARED'
 
 
+def missing_reason(path, what: str = 'the shared data folder') -> str:
+    """The skip reason of a test that needs ``path`` (under :data:`SHARED`):
+    the path expected, where the folder goes and that ``REQUIRE_ENV=1``
+    turns the skip into a failure."""
+    return (f'{what} not found at {path}: put the shared folder {SHARED} '
+            'beside the repository (its data/cmu_mocap/README.md lists the '
+            'CMU files) to run this test; skipped without it, a failure '
+            f'with {REQUIRE_ENV}=1 (as in CI)')
+
+
+def needs_shared_path(path, what: str = 'the shared data folder'):
+    """``skipif`` marker for a test that reads ``path`` under
+    :data:`SHARED` (a file or folder): skipped with :func:`missing_reason`
+    when it is absent."""
+    return pytest.mark.skipif(not Path(path).exists(),
+                              reason=missing_reason(path, what))
+
+
 def required() -> bool:
     """Whether a skipped test that needs ``../shared`` fails the run."""
     return os.environ.get(REQUIRE_ENV, '') not in ('', '0')
@@ -39,8 +57,7 @@ def pytest_configure(config):
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker('needs_shared') and not SHARED.is_dir():
-        pytest.skip(f'needs the shared data folder {SHARED} (beside the '
-                    'repository)')
+        pytest.skip(missing_reason(SHARED))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -63,6 +63,27 @@ def test_optimizer_typo_is_a_key_error_with_close_names():
                             dict(optimizer=dict(type='Adma', lr=0.1)))
 
 
+def test_misspelt_argument_names_the_type_and_close_arguments():
+    # Before: TypeError: EpochBasedTrainLoop.__init__() got an unexpected
+    # keyword argument 'max_epochz' (the --cfg-options key
+    # train_cfg.max_epochz=1), naming neither the fix nor the arguments.
+    from pose3d_toolbox.registry import UnknownArgumentError
+    with pytest.raises(UnknownArgumentError, match="ResidualMLP "
+                       r"\(type='ResidualMLP' in MODELS\) takes no argument "
+                       "'num_blockz'.*Did you mean num_blocks\\? It takes: "
+                       'in_channels, width, num_blocks'):
+        MODELS.build(dict(type='ResidualMLP', in_channels=34, num_blockz=2))
+    with DefaultScope.overwrite_default_scope('pose3d_toolbox'), \
+            pytest.raises(UnknownArgumentError, match="Adam .*'lrr'.*Did "
+                          'you mean lr\\?.*in --cfg-options'):
+        build_optim_wrapper(nn.Linear(2, 2),
+                            dict(optimizer=dict(type='Adam', lrr=0.1)))
+    # a TypeError of the class itself, not a key of its config, is kept
+    with pytest.raises(TypeError) as err:
+        MODELS.build(dict(type='ResidualMLP', in_channels='x'))
+    assert not isinstance(err.value, UnknownArgumentError)
+
+
 def test_codec_typo_names_close_codec():
     with pytest.raises(KeyError, match='Closest registered names: '
                        'PoseLiftingCodec'):

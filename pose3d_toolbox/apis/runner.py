@@ -80,11 +80,23 @@ CFG_OPTIONS_HELP = (
     'with those keys named.')
 
 
-def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
+def add_cfg_options_arg(parser: argparse.ArgumentParser, note: str = '',
+                        default: Optional[dict] = None) -> None:
     """``--cfg-options KEY=VALUE ...``, parsed by :class:`IdKeepingDictAction`
-    (every tool that takes config overrides uses this one flag)."""
+    (every tool that takes config overrides uses this one flag, and merges
+    it with :func:`apply_cfg_options`).
+
+    Args:
+        parser: the tool's parser.
+        note: said before the common help (e.g. when the tool applies the
+            options: ``'applied to every row after the benchmark's own
+            settings; '``).
+        default: the value without the flag (None, or ``{}`` for tools
+            that merge it with their own options).
+    """
     parser.add_argument('--cfg-options', nargs='+',
-                        action=IdKeepingDictAction, help=CFG_OPTIONS_HELP)
+                        action=IdKeepingDictAction, default=default,
+                        help=note + CFG_OPTIONS_HELP)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

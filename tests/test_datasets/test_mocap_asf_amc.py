@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_guard import needs_shared_path
 
 from pose3d_toolbox.datasets.mocap import asf_amc
 from pose3d_toolbox.datasets.mocap.asf_amc import (
@@ -19,10 +20,7 @@ from pose3d_toolbox.datasets.mocap.common import (Y_UP_TO_Z_UP,
 from pose3d_toolbox.skeletons import H36M
 
 CMU = Path(__file__).parents[2].parent / 'shared' / 'data' / 'cmu_mocap'
-needs_cmu = pytest.mark.skipif(
-    not (CMU / 'manifest.json').is_file(),
-    reason=f'CMU ASF/AMC files not found at {CMU} (the shared data folder '
-    'beside the repository)')
+needs_cmu = needs_shared_path(CMU / 'manifest.json', 'the CMU ASF/AMC files')
 J = {name: i for i, name in enumerate(H36M.joint_names)}
 
 # a walk (test subject, LF line ends) and a walk of the short subject 105

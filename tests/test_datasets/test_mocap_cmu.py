@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_guard import needs_shared_path
 
 import pose3d_toolbox
 from pose3d_toolbox.datasets.mocap import cmu
@@ -18,10 +19,7 @@ from pose3d_toolbox.skeletons import H36M
 REPO = Path(__file__).parents[2]
 SHARED = REPO.parent / 'shared'
 CMU = SHARED / 'data' / 'cmu_mocap'
-needs_cmu = pytest.mark.skipif(
-    not (CMU / 'manifest.json').is_file(),
-    reason=f'CMU ASF/AMC files not found at {CMU} (the shared data folder '
-    'beside the repository)')
+needs_cmu = needs_shared_path(CMU / 'manifest.json', 'the CMU ASF/AMC files')
 J = {name: i for i, name in enumerate(H36M.joint_names)}
 
 
@@ -212,10 +210,13 @@ def test_sha256_mismatch_is_refused(tmp_path):
 
 def test_converter_never_overwrites_without_force(tmp_path):
     # it used to overwrite the shipped, tracked file by default
-    converter, missing = _converter(), str(tmp_path / 'no_src')
+    converter = _converter()
+    src = tmp_path / 'src'  # a source folder (here with no takes)
+    src.mkdir()
+    (src / 'manifest.json').write_text('[]')
     shipped = DEFAULT_CMU_MOCAP_PATH.read_bytes()
     with pytest.raises(SystemExit) as e:
-        converter.main(['--src', missing])
+        converter.main(['--src', str(src)])
     assert str(e.value) == (
         f'{DEFAULT_CMU_MOCAP_PATH} exists (by default the shipped file, '
         'tracked by git); write elsewhere with --out PATH, or pass --force '
@@ -224,14 +225,26 @@ def test_converter_never_overwrites_without_force(tmp_path):
     out = tmp_path / 'mine.npz'
     out.write_bytes(b'keep me')
     with pytest.raises(SystemExit, match='mine.npz exists'):
-        converter.main(['--src', missing, '--out', str(out)])
+        converter.main(['--src', str(src), '--out', str(out)])
     assert out.read_bytes() == b'keep me'
-    # with --force it goes on to convert (and here finds no source)
-    with pytest.raises(FileNotFoundError, match='does not exist. The '
-                       'original ASF/AMC takes come with the shared data '
-                       r'folder .*\.\./shared/data/cmu_mocap.*--src.*'
-                       'need no conversion'):
-        converter.main(['--src', missing, '--out', str(out), '--force'])
-    with pytest.raises(FileNotFoundError, match='no CMU mocap manifest'):
-        converter.main(['--src', str(tmp_path), '--out', str(out),
-                        '--force'])
+
+
+def test_converter_without_the_shared_folder_names_it_first(tmp_path):
+    # Before: without ../shared the default command answered 'pass --force'
+    # (the shipped file exists), then a FileNotFoundError traceback.
+    converter, missing = _converter(), tmp_path / 'shared' / 'cmu_mocap'
+    for argv in (['--src', str(missing)],
+                 ['--src', str(missing), '--out', str(tmp_path / 'o.npz'),
+                  '--force']):
+        with pytest.raises(SystemExit) as e:
+            converter.main(argv)
+        assert str(e.value).startswith(
+            f'cmu_mocap_to_npz.py: the CMU mocap folder {missing} does not '
+            'exist. The original ASF/AMC takes come with the shared data '
+            'folder beside the repository (../shared/data/cmu_mocap, see its '
+            'README); pass its location as --src. Training and testing need '
+            'no conversion')
+    with pytest.raises(SystemExit, match='no CMU mocap manifest at '
+                       f'{tmp_path}/manifest.json'):
+        converter.main(['--src', str(tmp_path), '--out', 'x.npz'])
+    assert not (tmp_path / 'o.npz').exists()

@@ -251,6 +251,52 @@ def test_every_tool_with_cfg_options_keeps_ids_and_refuses_top_level(tool):
     assert "'max_epochs' is a top-level variable" in proc.stderr
 
 
+# Every tool and demo that takes --cfg-options, with the positional
+# arguments its parser needs.
+CFG_OPTION_TOOLS = {
+    'tools/train.py': ['c.py'],
+    'tools/test.py': ['c.py'],
+    'tools/misc/browse_dataset.py': ['c.py'],
+    'tools/misc/vis_hemlets.py': ['c.py'],
+    'tools/analysis/benchmark_abslifter.py': [],
+    'tools/analysis/benchmark_anatomy3d.py': [],
+    'tools/analysis/benchmark_elepose.py': [],
+    'tools/analysis/benchmark_image_ablation.py': [],
+    'tools/analysis/benchmark_image_throughput.py': ['c.py'],
+    'tools/analysis/benchmark_threads.py': ['c.py'],
+    'tools/analysis/eval_2d_baselines.py': ['c.py'],
+}
+
+
+def _takes_cfg_options(path):
+    text = path.read_text()
+    return any(word in text for word in (
+        "add_argument('--cfg-options'", 'add_cfg_options_arg(',
+        'add_common_args(', 'DictAction'))
+
+
+def test_every_tool_parses_cfg_options_with_the_shared_action():
+    # benchmark_threads.py used mmengine's DictAction._parse_iterable, so
+    # its runs got subject 5 and take 501.
+    found = sorted(str(p.relative_to(REPO)) for folder in ('tools', 'demo')
+                   for p in (REPO / folder).rglob('*.py')
+                   if _takes_cfg_options(p))
+    assert found == sorted(CFG_OPTION_TOOLS), (
+        'a tool takes --cfg-options: add it to CFG_OPTION_TOOLS')
+    import importlib.util
+    for tool, positionals in CFG_OPTION_TOOLS.items():
+        source = (REPO / tool).read_text()
+        assert 'DictAction' not in source, (
+            f'{tool}: use pose3d_toolbox.apis.runner.add_cfg_options_arg')
+        spec = importlib.util.spec_from_file_location(
+            'cfg_options_' + tool.replace('/', '_')[:-3], REPO / tool)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        args = module.parse_args(
+            [*positionals, '--cfg-options', 'x=05', 'y=05_01'])
+        assert args.cfg_options == dict(x='05', y='05_01'), tool
+
+
 # --- the environment log names the real backend and device ---------------
 
 def test_two_process_cpu_log_names_gloo_and_cpu(h36m_root, tmp_path):

@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
-from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
-                                        IdKeepingDictAction, train_and_test)
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options, train_and_test)
 from pose3d_toolbox.evaluation.functional import mrpe  # noqa: E402
 from pose3d_toolbox.utils import weak_perspective_root  # noqa: E402
 
@@ -89,7 +89,7 @@ def row_config(name, args, seed, work_dir):
     cfg.log_processor.by_epoch = False
     cfg.log_level = 'WARNING'
     cfg.work_dir = work_dir
-    cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options, path)
     return cfg
 
 
@@ -122,10 +122,8 @@ def parse_args(argv=None):
                         'and MRPE across seeds)')
     parser.add_argument('--rows', nargs='+', default=list(ROWS),
                         choices=list(ROWS))
-    parser.add_argument('--cfg-options', nargs='+',
-                        action=IdKeepingDictAction, default={},
-                        help='applied to every row after the benchmark\'s '
-                        'own settings; ' + CFG_OPTIONS_HELP)
+    add_cfg_options_arg(parser, default={}, note='applied to every row '
+                        "after the benchmark's own settings; ")
     return parser.parse_args(argv)
 
 

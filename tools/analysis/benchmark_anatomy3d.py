@@ -44,9 +44,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
-from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
-                                        IdKeepingDictAction,
-                                        print_seed_check, train_and_test)
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options, print_seed_check,
+                                        train_and_test)
 from pose3d_toolbox.codecs.bone import joints_to_bones  # noqa: E402
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -109,10 +109,8 @@ def parse_args(argv=None):
                         default=['baseline', 'full'],
                         choices=list(ROWS),
                         help='rows of the seed check')
-    parser.add_argument('--cfg-options', nargs='+',
-                        action=IdKeepingDictAction, default={},
-                        help='applied to every row after the benchmark\'s '
-                        'own settings; ' + CFG_OPTIONS_HELP)
+    add_cfg_options_arg(parser, default={}, note='applied to every row '
+                        "after the benchmark's own settings; ")
     return parser.parse_args(argv)
 
 
@@ -172,7 +170,7 @@ def row_config(name: str, args, seed: int, work_dir: str) -> Config:
     cfg.log_processor.by_epoch = False
     cfg.log_level = 'WARNING'
     cfg.work_dir = work_dir
-    cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options, cfg.filename)
     return cfg
 
 

@@ -48,8 +48,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
-from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
-                                        IdKeepingDictAction, train_and_test)
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options, train_and_test)
 
 REPO = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 
@@ -78,10 +78,8 @@ def parse_args(argv=None):
                         default=list(range(len(ROWS))),
                         help='indices of the Table 5 rows to run')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+',
-                        action=IdKeepingDictAction, default={},
-                        help='applied to every run after the benchmark\'s '
-                        'own settings; ' + CFG_OPTIONS_HELP)
+    add_cfg_options_arg(parser, default={}, note='applied to every run '
+                        "after the benchmark's own settings; ")
     return parser.parse_args(argv)
 
 
@@ -111,7 +109,7 @@ def run_config(config, args, work_dir, iters, lr, scheduler, evaluator,
     cfg.log_processor.by_epoch = False
     cfg.log_level = 'WARNING'
     cfg.work_dir = work_dir
-    cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options, cfg.filename)
     return train_and_test(cfg)
 
 

@@ -53,8 +53,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
-from pose3d_toolbox.apis.runner import (CFG_OPTIONS_HELP,  # noqa: E402
-                                        IdKeepingDictAction,
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
                                         apply_cfg_options, print_seed_check,
                                         train_and_test)
 from pose3d_toolbox.utils.atomic import atomic_write  # noqa: E402
@@ -105,9 +104,7 @@ def parse_args(argv=None):
                         'skip runs already there (default: temporary)')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads of the training process')
-    parser.add_argument('--cfg-options', nargs='+',
-                        action=IdKeepingDictAction, default={},
-                        help='applied to every row; ' + CFG_OPTIONS_HELP)
+    add_cfg_options_arg(parser, default={}, note='applied to every row; ')
     args = parser.parse_args(argv)
     rows = list(TABLES[args.table][1])
     args.rows = args.rows or rows

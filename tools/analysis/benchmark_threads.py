@@ -27,6 +27,11 @@ import time
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 sys.path.insert(0, ROOT)
 
+from mmengine.config import Config  # noqa: E402
+
+from pose3d_toolbox.apis.runner import (add_cfg_options_arg,  # noqa: E402
+                                        apply_cfg_options, build_runner)
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -38,23 +43,30 @@ def parse_args(argv=None):
                         help="ints, 'auto' or 'default'")
     parser.add_argument('--busy', nargs='+', type=int, default=[0, 1],
                         help='extra busy processes for each setting')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='passed to the config, key=value')
+    add_cfg_options_arg(parser, default={},
+                        note='applied to every setting; ')
     parser.add_argument('--child', help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # the words after --cfg-options, passed on unchanged to each setting's
+    # process (which parses them with the same action)
+    words = argparse.ArgumentParser(add_help=False)
+    words.add_argument('--cfg-options', nargs='+', default=[])
+    args.cfg_option_words = words.parse_known_args(argv)[0].cfg_options
+    return args
+
+
+def config_with_options(args):
+    """``args.config`` with ``--cfg-options`` applied as every tool does
+    (ids keep their leading zeros; keys that would change nothing are
+    refused)."""
+    return apply_cfg_options(Config.fromfile(args.config), args.cfg_options,
+                             args.config)
 
 
 def child(args):
     """Train ``--iters`` iterations at thread setting ``args.child``; print
     one JSON line with the timings."""
-    from mmengine.config import Config, DictAction
-
-    from pose3d_toolbox.apis.runner import build_runner
-    cfg = Config.fromfile(args.config)
-    options = DictAction._parse_iterable  # mmengine's value parser
-    for item in args.cfg_options:
-        key, value = item.split('=', 1)
-        cfg.merge_from_dict({key: options(value)})
+    cfg = config_with_options(args)
     setting = {'auto': 'auto', 'default': None}.get(args.child)
     cfg.env_cfg.num_threads = int(args.child) if setting is None and \
         args.child != 'default' else setting
@@ -94,8 +106,8 @@ def run_setting(args, threads, busy):
         cmd = [sys.executable, osp.abspath(__file__), args.config,
                '--iters', str(args.iters), '--warmup', str(args.warmup),
                '--child', threads]
-        if args.cfg_options:
-            cmd += ['--cfg-options', *args.cfg_options]
+        if args.cfg_option_words:
+            cmd += ['--cfg-options', *args.cfg_option_words]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     finally:
         for spinner in spinners:
@@ -113,6 +125,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.child is not None:
         return child(args)
+    config_with_options(args)  # a refused option stops here, not per setting
     print(f'{args.config}: {args.iters} iterations per setting, mean after '
           f'{args.warmup}; {os.cpu_count()} CPUs')
     print(f'{"threads":>8s} {"busy":>5s} {"load":>6s} {"s/iter":>8s} '

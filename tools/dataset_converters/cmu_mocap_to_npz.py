@@ -26,7 +26,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from pose3d_toolbox.datasets.mocap.cmu import (  # noqa: E402
-    convert_cmu_mocap, save_cmu_mocap)
+    convert_cmu_mocap, read_manifest, save_cmu_mocap)
 
 DEFAULT_SRC = '../shared/data/cmu_mocap'
 DEFAULT_OUT = 'pose3d_toolbox/data/cmu_mocap_h36m17.npz'
@@ -57,8 +57,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    src = Path(args.src) if args.src else REPO_ROOT / DEFAULT_SRC
+    src = Path(args.src) if args.src else (REPO_ROOT / DEFAULT_SRC).resolve()
     out = Path(args.out) if args.out else REPO_ROOT / DEFAULT_OUT
+    try:  # a missing source (no ../shared) first: nothing else can help
+        read_manifest(src)
+    except FileNotFoundError as err:
+        raise SystemExit(f'{Path(__file__).name}: {err}') from None
     if out.exists() and not args.force:
         raise SystemExit(
             f'{out} exists (by default the shipped file, tracked by git); '
