@@ -83,7 +83,7 @@ from pose3d_toolbox.utils.lifting_windows import edge_pad_sequence
 from . import model_zoo  # noqa: F401 (registers the checkpoint loaders)
 from .keypoint_io import Frame, KeypointInput
 from .onnx_lifter import KINDS as ONNX_LIFTER_KINDS
-from .onnx_lifter import OnnxLifter, read_metadata
+from .onnx_lifter import OnnxLifter, graph_feed, read_metadata
 from .lifting_core import (  # noqa: F401 (names of this module before)
     DEFAULT_FPS, JSON_FORMAT, WINDOW_KEYS, LifterCore, LiftResult,
     camera_space, default_camera)
@@ -406,17 +406,9 @@ class Pose3DInferencer(LifterCore):
     def _run_onnx(self, inputs: np.ndarray, samples) -> dict:
         """The graph's decoded output of a batch (the codec's ``decode``
         where the graph does not decode)."""
-        feed = {'keypoints_2d': np.ascontiguousarray(inputs, np.float32)}
-        names = [i.name for i in self.session.get_inputs()]
-        if 'length_input' in names:
-            from pose3d_toolbox.codecs.bone import (LENGTH_INPUT,
-                                                    LIFTING_VISIBILITY)
-            for name, key in (('length_input', LENGTH_INPUT),
-                              ('visibility', LIFTING_VISIBILITY)):
-                if name in names:
-                    feed[name] = np.stack([np.asarray(s.get(key), np.float32)
-                                           for s in samples])
-        out = self.session.run(None, feed)[0]
+        out = self.session.run(None, graph_feed(
+            self.session, inputs, lambda key: np.stack(
+                [np.asarray(s.get(key), np.float32) for s in samples])))[0]
         out = out.reshape(-1, *out.shape[-2:])
         if self.session.get_outputs()[0].name == 'keypoints_3d_rel':
             return dict(keypoints_3d=out)

@@ -32,17 +32,23 @@ import numpy as np
 
 from pose3d_toolbox.codecs.abs_pose import ROOT_2D
 from pose3d_toolbox.codecs.base import LIFTING_INPUT
+from pose3d_toolbox.codecs.bone import LENGTH_INPUT, LIFTING_VISIBILITY
 from pose3d_toolbox.registry import KEYPOINT_CODECS
 from pose3d_toolbox.skeletons import H36M
 from pose3d_toolbox.utils.lifting_windows import (edge_pad_sequence,
+                                                  random_frames, sample_rng,
                                                   window_frames,
                                                   window_offsets)
 from .lifting_core import LifterCore
 
 #: ``kind`` values of exported files this module lifts with.
-KINDS = ('lifter', 'elepose')
+KINDS = ('lifter', 'elepose', 'anatomy3d')
 #: metadata keys the lifter reads (written by ``export_onnx``).
 NEEDED_KEYS = ('kind', 'form', 'codec', 'window', 'skeleton', 'model')
+#: Anatomy3D's graph inputs besides ``keypoints_2d``: name -> the encoded
+#: field (``BoneCodec``) fed to it.
+EXTRA_INPUTS = (('length_input', LENGTH_INPUT),
+                ('visibility', LIFTING_VISIBILITY))
 
 
 def read_metadata(onnx_file: str) -> dict:
@@ -52,6 +58,18 @@ def read_metadata(onnx_file: str) -> dict:
     session = ort.InferenceSession(onnx_file,
                                    providers=['CPUExecutionProvider'])
     return dict(session.get_modelmeta().custom_metadata_map)
+
+
+def graph_feed(session, keypoints_2d: np.ndarray, field) -> dict:
+    """The inputs of a lifter's graph: ``keypoints_2d`` and, for the
+    graph's other inputs (:data:`EXTRA_INPUTS`), ``field(key)``, the
+    batch's encoded field ``key``."""
+    feed = {'keypoints_2d': np.ascontiguousarray(keypoints_2d, np.float32)}
+    for inp in session.get_inputs():
+        for name, key in EXTRA_INPUTS:
+            if inp.name == name:
+                feed[name] = np.ascontiguousarray(field(key), np.float32)
+    return feed
 
 
 def build_codec(cfg: dict):
@@ -160,16 +178,43 @@ class OnnxLifter(LifterCore):
 
     # ----------------------------------------------------------- lifting
     def encode(self, keypoints_2d: np.ndarray, frames: np.ndarray,
-               camera: dict, target_index: int) -> dict:
+               camera: dict, target_index: int, scores=None,
+               random: Optional[np.ndarray] = None) -> dict:
         """The codec's ``encode_batch`` of the windows ``frames`` ``(N,
-        S)`` of a track's pixels (as the lifting dataset gathers them,
-        with a placeholder 3D pose)."""
-        kp = np.asarray(keypoints_2d, np.float32)[frames]
-        placeholder = np.zeros(kp.shape[:-1] + (3, ), np.float32)
-        placeholder[..., 2] = self.placeholder_depth
-        return self.codec.encode_batch(dict(
-            keypoints_2d=kp, keypoints_3d=placeholder,
-            camera=[camera] * len(kp), target_index=target_index))
+        S)`` of a track's pixels, as the lifting dataset gathers them: a
+        placeholder 3D pose, the scores clipped to ``[0, 1]`` as the
+        visibility, and the ``random`` ``(N, l)`` frames of Anatomy3D's
+        length network."""
+        kp_all = np.asarray(keypoints_2d, np.float32)
+
+        def placeholder(kp):
+            out = np.zeros(kp.shape[:-1] + (3, ), np.float32)
+            out[..., 2] = self.placeholder_depth
+            return out
+        kp = kp_all[frames]
+        batch = dict(keypoints_2d=kp, keypoints_3d=placeholder(kp),
+                     camera=[camera] * len(kp), target_index=target_index)
+        if scores is not None:
+            batch['visibility'] = np.clip(scores, 0, 1).astype(
+                np.float32)[frames]
+        if random is not None:
+            batch.update(random_keypoints_2d=kp_all[random],
+                         random_keypoints_3d=placeholder(kp_all[random]))
+        return self.codec.encode_batch(batch)
+
+    def random_frames(self, targets: np.ndarray, T: int
+                      ) -> Optional[np.ndarray]:
+        """``(N, l)`` random frames of the windows around ``targets`` (the
+        test-mode draws of the lifting dataset: sample ``t`` seeded by
+        ``(random_frames_seed, t)``, from ``[0, T)``, or ``[0, t]`` when
+        causal); None for models without them."""
+        count = int(self.window.get('num_random_frames') or 0)
+        if not count:
+            return None
+        seed = self.window.get('random_frames_seed', 0)
+        return np.stack([random_frames(t + 1 if self.causal else T, count,
+                                       sample_rng(seed, t))
+                         for t in np.asarray(targets).tolist()])
 
     def _decode(self, out: np.ndarray, encoded: dict, camera: dict) -> dict:
         out = out.reshape(-1, *out.shape[-2:])
@@ -197,11 +242,12 @@ class OnnxLifter(LifterCore):
                                             self.window['frame_interval'])
             decoded = []
             for start in range(0, T, self.batch_size):
-                frames = window_frames(targets[start:start + self.batch_size],
-                                       offsets, T - 1)
-                enc = self.encode(keypoints_2d, frames, camera, index)
-                decoded.append(self._decode(self._run(enc[LIFTING_INPUT]),
-                                            enc, camera))
+                batch = targets[start:start + self.batch_size]
+                frames = window_frames(batch, offsets, T - 1)
+                enc = self.encode(keypoints_2d, frames, camera, index,
+                                  scores, self.random_frames(batch, T))
+                decoded.append(self._decode(self._run(enc[LIFTING_INPUT],
+                                                      enc), enc, camera))
                 if report is not None:
                     report(len(frames))
         kp3d = np.concatenate([d['keypoints_3d'] for d in decoded])
@@ -209,6 +255,7 @@ class OnnxLifter(LifterCore):
                 if self.decodes_absolute else None)
         return dict(keypoints_3d=kp3d, root=root, nll=None)
 
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {'keypoints_2d': np.ascontiguousarray(
-            x, np.float32)})[0]
+    def _run(self, x: np.ndarray, encoded: Optional[dict] = None
+             ) -> np.ndarray:
+        return self.session.run(None, graph_feed(
+            self.session, x, lambda key: encoded[key]))[0]
