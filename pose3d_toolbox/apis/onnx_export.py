@@ -35,10 +35,14 @@ graph's input / output names):
 
 Decoding: ``keypoints_3d_rel`` outputs (PoseLiftingCodec, BoneCodec,
 ElePoseCodec) are decoded inside the graph, root-relative metres. The
-other outputs are the head's raw output and need the codec's decoding,
-which reads per-sample camera / crop information; the exact steps are in
-the file's ``metadata_props`` (key ``decode``, :func:`decode_note`) and in
-README.md ("Export: BVH animation and ONNX models").
+integral 2D estimator (``IntegralHeatmapHead``) has its soft-argmax
+read-out in the graph (``keypoints_heatmap``, ``keypoint_scores``; the
+crop back to image pixels is ``GaussianHeatmapCodec.decode_coords``,
+numpy). The other outputs are the head's raw output and need the
+codec's decoding, which reads per-sample camera / crop information; the
+exact steps are in the file's ``metadata_props`` (key ``decode``,
+:func:`decode_note`) and in README.md ("Export: BVH animation and ONNX
+models").
 """
 import json
 import os
@@ -139,6 +143,9 @@ class ExportGraph(nn.Module):
         self.flip = bool(getattr(model, 'test_cfg', {}).get('flip_test'))
         self.codec = model_codec(model)
         self.decode = _decodes_in_graph(self.codec)
+        if self.kind == 'topdown' and callable(
+                getattr(model.head, 'readout', None)):
+            self.decode = 'readout_2d'  # IntegralHeatmapHead
         root = model.skeleton.root_index
         mask = torch.ones(model.skeleton.num_joints, 1)
         mask[root] = 0
@@ -198,6 +205,8 @@ class ExportGraph(nn.Module):
             pre = self.model.data_preprocessor
             x = (x - pre.mean) / pre.std
         out = self._predict(x, *inputs[1:])
+        if self.decode == 'readout_2d':
+            return self.model.head.readout(out)
         if self.decode == 'scale_root_zero':
             return (out * self.codec.target_scale * self.root_mask, )
         if self.decode == 'scale_root_centre':
@@ -208,6 +217,8 @@ class ExportGraph(nn.Module):
 
     @property
     def output_names(self) -> List[str]:
+        if self.decode == 'readout_2d':
+            return ['keypoints_heatmap', 'keypoint_scores']
         if self.decode:
             return ['keypoints_3d_rel']
         return (list(self.output_type._fields) if self.output_type
@@ -267,6 +278,13 @@ def decode_note(graph: ExportGraph) -> str:
     """What the user applies to the graph's outputs (``metadata_props``
     key ``decode``)."""
     codec = type(graph.codec).__name__
+    if graph.decode == 'readout_2d':
+        return (f'{codec}: the soft-argmax read-out is in the graph: '
+                'keypoints_heatmap (N, J, 2) heatmap pixels, keypoint_scores '
+                '(N, J) the maps\' maxima; image pixels = the inverse of the '
+                'crop\'s crop_matrix applied to (keypoints_heatmap + 0.5) * '
+                'input_size / heatmap_size - 0.5 (codec.decode_coords, numpy;'
+                ' pose3d_toolbox/apis/onnx_lifter.py OnnxPose2D)')
     if graph.decode:
         return ('none: keypoints_3d_rel is decoded in the graph (root-'
                 'relative camera-frame metres, root joint at 0)')

@@ -19,10 +19,13 @@ Example:
 
 Covered: the keypoint lifters the inferencer runs from 2D keypoints
 (``kind`` ``lifter``: SimpleBaseline, VideoPose3D in both forms,
-AbsPoseLifter; ``elepose``: ElePose's lifting network, without the flow
-prior's ``nll``). Not covered: Anatomy3D (its bone-length network's
-random frames are drawn by the dataset), the image models, and images or
-videos as inputs (the 2D estimator runs in PyTorch).
+AbsPoseLifter; ``anatomy3d``: Anatomy3D, its length network's random
+frames drawn as the lifting dataset draws them at test time,
+:func:`~pose3d_toolbox.utils.lifting_windows.random_frames`;
+``elepose``: ElePose's lifting network, without the flow prior's
+``nll``), and images or videos as inputs through the exported 2D
+estimator (:class:`OnnxPose2D`, ``pose2d_onnx_file``). Not covered: the
+direct image -> 3D models.
 """
 import json
 import warnings
@@ -102,10 +105,14 @@ class OnnxLifter(LifterCore):
         min_frames: as :class:`~.inferencer.Pose3DInferencer`'s; defaults
             from the file's ``inference_cfg``.
         providers: onnxruntime execution providers.
+        pose2d_onnx_file: the exported 2D estimator (:class:`OnnxPose2D`)
+            that reads images and videos.
+        bbox_padding: as :class:`~.inferencer.Pose3DInferencer`'s.
 
-    Calling it (``lifter(inputs, layout=, camera=, image_size=, fps=)``,
-    as the inferencer) returns a :class:`~.lifting_core.LiftResult`, whose
-    ``dump`` writes the same JSON as the PyTorch backend.
+    Calling it (``lifter(inputs, layout=, camera=, image_size=, fps=,
+    bboxes=)``, as the inferencer) returns a :class:`~.lifting_core.
+    LiftResult`, whose ``dump`` writes the same JSON as the PyTorch
+    backend.
     """
 
     def __init__(self, onnx_file: str, model_name: Optional[str] = None,
@@ -114,7 +121,9 @@ class OnnxLifter(LifterCore):
                  iou_threshold: Optional[float] = None,
                  max_age: Optional[int] = None, nan_policy: str = 'error',
                  min_frames: str = 'warn',
-                 providers=('CPUExecutionProvider', )):
+                 providers=('CPUExecutionProvider', ),
+                 pose2d_onnx_file: Optional[str] = None,
+                 bbox_padding: float = 1.25):
         import onnxruntime as ort
         self.session = ort.InferenceSession(onnx_file,
                                             providers=list(providers))
@@ -129,9 +138,9 @@ class OnnxLifter(LifterCore):
         if meta['kind'] not in KINDS:
             raise ValueError(
                 f'{onnx_file}: an ONNX model of kind {meta["kind"]!r}; the '
-                f'torch-free lifter runs kinds {KINDS} (Anatomy3D and the '
-                "image models: Pose3DInferencer(..., backend='onnxruntime')"
-                ' without onnx_file, which needs PyTorch)')
+                f'torch-free lifter runs kinds {KINDS} (an image 2D '
+                'estimator: pose2d_onnx_file=FILE; the direct image -> 3D '
+                "models: Pose3DInferencer(..., backend='pytorch'))")
         if meta['skeleton'] != H36M.name:
             raise ValueError(
                 f'{onnx_file}: the lifter uses skeleton {meta["skeleton"]!r};'
@@ -155,26 +164,20 @@ class OnnxLifter(LifterCore):
         self.codec = build_codec(json.loads(meta['codec']))
         self.decodes_absolute = bool(self.codec.decodes_absolute)
         self.output_name = self.session.get_outputs()[0].name
+        self.bbox_padding = float(bbox_padding)
+        if pose2d_onnx_file is not None:
+            self.pose2d_onnx = OnnxPose2D(pose2d_onnx_file, providers)
+            self.pose2d_name = self.pose2d_onnx.model_name
         if meta['kind'] == 'elepose':
             warnings.warn('ElePose with backend=\'onnxruntime\': the flow '
                           'prior is not exported, the JSON has no nll',
                           stacklevel=2)
 
     def __call__(self, inputs, layout=None, camera=None, image_size=None,
-                 fps=None, progress: bool = False):
+                 fps=None, progress: bool = False, bboxes=None):
         """:meth:`~.lifting_core.LifterCore.lift`."""
-        return self.lift(inputs, layout, camera, image_size, fps, progress)
-
-    def _read_inputs(self, inputs, bboxes=None, progress=False):
-        from .image_io import is_image_input
-        if not isinstance(inputs, np.ndarray) and isinstance(
-                inputs, (str, bytes)) and is_image_input(inputs):
-            raise ValueError(
-                f'{inputs}: images and videos need the 2D estimator, which '
-                "runs in PyTorch: Pose3DInferencer(..., pose2d='integral2d_"
-                "r18_cmu', backend='onnxruntime', onnx_file=FILE), or give "
-                '2D keypoint files here')
-        return super()._read_inputs(inputs, bboxes, progress)
+        return self.lift(inputs, layout, camera, image_size, fps, progress,
+                         bboxes)
 
     # ----------------------------------------------------------- lifting
     def encode(self, keypoints_2d: np.ndarray, frames: np.ndarray,
@@ -259,3 +262,61 @@ class OnnxLifter(LifterCore):
              ) -> np.ndarray:
         return self.session.run(None, graph_feed(
             self.session, x, lambda key: encoded[key]))[0]
+
+
+class OnnxPose2D:
+    """The image path's 2D estimator exported by
+    :func:`~.onnx_export.export_onnx` (``integral2d_r18_cmu``: its
+    soft-argmax read-out in the graph), in onnxruntime.
+
+    :meth:`crop` cuts a box out of an image as the config's
+    ``TopdownAffine`` does (:func:`~pose3d_toolbox.geometry.warp_crop`) and
+    :meth:`run` decodes the graph's heatmap-pixel coordinates to image
+    pixels with the codec's ``decode_coords`` (numpy), the steps of the
+    PyTorch path (:class:`~pose3d_toolbox.models.heads.
+    IntegralHeatmapHead`'s ``decode_outputs``) after the read-out.
+    """
+
+    OUTPUTS = ['keypoints_heatmap', 'keypoint_scores']
+
+    def __init__(self, onnx_file: str,
+                 providers=('CPUExecutionProvider', )):
+        import onnxruntime as ort
+        self.session = ort.InferenceSession(onnx_file,
+                                            providers=list(providers))
+        meta = dict(self.session.get_modelmeta().custom_metadata_map)
+        outputs = [o.name for o in self.session.get_outputs()]
+        if meta.get('kind') != 'topdown' or outputs != self.OUTPUTS:
+            raise ValueError(
+                f'{onnx_file}: not an exported 2D estimator whose graph '
+                f'reads out coordinates (kind {meta.get("kind")!r}, outputs '
+                f'{outputs}; expected kind \'topdown\' and {self.OUTPUTS}): '
+                'export it with python tools/deployment/pytorch2onnx.py '
+                'integral2d_r18_cmu --out FILE')
+        if meta.get('skeleton') != H36M.name:
+            raise ValueError(
+                f'{onnx_file}: the 2D estimator predicts skeleton '
+                f'{meta.get("skeleton")!r}; the image path needs a '
+                'Human3.6M-17 2D estimator (integral2d_r18_cmu)')
+        self.model_name = meta['model']
+        self.codec = build_codec(json.loads(meta['codec']))
+
+    def crop(self, image: np.ndarray, center: np.ndarray,
+             scale: np.ndarray) -> dict:
+        """The network input ``(3, H, W)`` float32 of the box ``(center,
+        scale)`` of an ``(H, W, 3)`` RGB image, and its ``crop_matrix``
+        (float32, as ``TopdownAffine`` writes it)."""
+        from pose3d_toolbox.geometry import warp_crop
+        crop, matrix = warp_crop(image, center, scale,
+                                 self.codec.input_size)
+        return dict(image=crop.transpose(2, 0, 1).astype(np.float32),
+                    crop_matrix=matrix.astype(np.float32))
+
+    def run(self, crops: list) -> dict:
+        """``keypoints_2d (N, J, 2)`` image pixels and ``scores (N, J)``
+        (float64) of :meth:`crop`'s crops."""
+        coords, scores = self.session.run(None, dict(image=np.stack(
+            [c['image'] for c in crops])))
+        out = self.codec.decode_coords(coords, crops, scores)
+        return dict(keypoints_2d=out['keypoints_2d'].astype(np.float64),
+                    scores=out['keypoint_scores'].astype(np.float64))
