@@ -550,6 +550,10 @@ class Pose3DInferencer(LifterCore):
             results = t(results)
         return results
 
+    def _check_image_model(self) -> None:
+        if not self._onnx_2d():
+            self._image_model()
+
     def _onnx_2d(self) -> bool:
         """Whether images go through the exported 2D estimator."""
         return not self.image_3d and self.pose2d is None and \

@@ -407,9 +407,14 @@ class LifterCore:
 
     # -------------------------------------------------------- image path
     def _pose2d_onnx(self):
+        """The exported 2D estimator (:data:`NO_IMAGE_MODEL` if none)."""
         if self.pose2d_onnx is None:
             raise ValueError(NO_IMAGE_MODEL)
         return self.pose2d_onnx
+
+    def _check_image_model(self) -> None:
+        """Refuse images before reading them when nothing reads them."""
+        self._pose2d_onnx()
 
     def _crop(self, image: np.ndarray, center: np.ndarray,
               scale: np.ndarray):
@@ -472,6 +477,7 @@ class LifterCore:
         also hold its camera-space poses, decoded with the camera of
         :meth:`_camera` (``camera``, ``image_size`` as in :meth:`lift`)."""
         from .image_io import read_bboxes, read_frames, video_fps
+        self._check_image_model()
         if isinstance(bboxes, str):
             bboxes = read_bboxes(bboxes)
         frames, pending, size, bar, cam = [], [], None, None, None

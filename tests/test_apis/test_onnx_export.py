@@ -116,9 +116,30 @@ def test_image_models_export(config, tmp_path):
     info, graph, _ = _check_runs(_model(config), str(tmp_path / 'i.onnx'))
     meta = read_metadata(info['path'])
     assert json.loads(meta['inputs']) == {'image': [1, 3, 64, 64]}
-    assert 'decode_outputs' in meta['decode']
     if 'depthaware' in config:
+        assert 'decode_outputs' in meta['decode']
         assert list(info['outputs']) == ['heatmaps', 'depth', 'embedding']
+        return
+    # the integral 2D estimator: its soft-argmax read-out in the graph,
+    # then the codec's decode_coords is the head's decode_outputs
+    assert list(info['outputs']) == ['keypoints_heatmap', 'keypoint_scores']
+    assert 'decode_coords' in meta['decode']
+    model = graph.model
+    x = example_inputs(graph, 2, seed=5)['image']
+    coords, scores = ort.InferenceSession(
+        info['path'], providers=['CPUExecutionProvider']).run(
+            None, dict(image=x))
+    metas = [dict(crop_matrix=np.array([[2., 0, 3], [0, 2, 1]]))] * 2
+    pre = model.data_preprocessor
+    with torch.no_grad():  # the maps the graph reads out (flip test too)
+        heatmaps = graph._predict((torch.from_numpy(x) - pre.mean) /
+                                  pre.std)
+    ref = model.head.decode_outputs(heatmaps, metas)
+    got = graph.codec.decode_coords(coords, metas, scores)
+    np.testing.assert_allclose(got['keypoints_2d'], ref['keypoints_2d'],
+                               atol=1e-3)
+    np.testing.assert_allclose(got['keypoint_scores'],
+                               ref['keypoint_scores'], atol=1e-5)
 
 
 def test_exportable_adaptive_pool_equals_pytorchs():
