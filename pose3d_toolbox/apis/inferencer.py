@@ -83,7 +83,8 @@ from pose3d_toolbox.utils.lifting_windows import edge_pad_sequence
 from . import model_zoo  # noqa: F401 (registers the checkpoint loaders)
 from .keypoint_io import KeypointInput
 from .onnx_lifter import KINDS as ONNX_LIFTER_KINDS
-from .onnx_lifter import OnnxLifter, OnnxPose2D, graph_feed, read_metadata
+from .onnx_lifter import (OnnxLifter, OnnxPose2D, read_metadata,
+                          run_graph, warn_without_nll)
 from .lifting_core import (  # noqa: F401 (names of this module before)
     DEFAULT_FPS, JSON_FORMAT, NO_IMAGE_MODEL, WINDOW_KEYS, ImageFrame,
     LifterCore, LiftResult, camera_space, default_camera)
@@ -221,8 +222,8 @@ class Pose3DInferencer(LifterCore):
             network runs as an ONNX graph in onnxruntime
             (:mod:`.onnx_export`), everything else (reading, encoding,
             tracking, root, JSON) as with PyTorch, so the JSON is the
-            same (to float rounding). ElePose's ``nll`` (its flow prior)
-            is not in the graph: its JSON then has no ``nll``.
+            same (to float rounding), ElePose's ``nll`` (its flow prior
+            over the virtual cameras) included.
         onnx_file: the lifter's exported file (``tools/deployment/
             pytorch2onnx.py``; VideoPose3D in its default whole-sequence
             form). A keypoint lifter's file is run by
@@ -400,25 +401,22 @@ class Pose3DInferencer(LifterCore):
                 f' {form!r} form: export it with python tools/deployment/'
                 f'pytorch2onnx.py {self.model_name} --form {form} --out '
                 'FILE')
-        if meta.get('kind') == 'elepose':
-            warnings.warn('ElePose with backend=\'onnxruntime\': the flow '
-                          'prior is not exported, the JSON has no nll',
-                          stacklevel=3)
         self.onnx_meta = meta
-        return ort.InferenceSession(onnx_file,
-                                    providers=['CPUExecutionProvider'])
+        session = ort.InferenceSession(onnx_file,
+                                       providers=['CPUExecutionProvider'])
+        warn_without_nll(onnx_file, session, meta, stacklevel=3)
+        return session
 
     def _run_onnx(self, inputs: np.ndarray, samples) -> dict:
         """The graph's decoded output of a batch (the codec's ``decode``
         where the graph does not decode)."""
-        out = self.session.run(None, graph_feed(
-            self.session, inputs, lambda key: np.stack(
-                [np.asarray(s.get(key), np.float32) for s in samples])))[0]
-        out = out.reshape(-1, *out.shape[-2:])
+        out, extra = run_graph(self.session, inputs, lambda key: np.stack(
+            [np.asarray(s.get(key), np.float32) for s in samples]))
         if self.session.get_outputs()[0].name == 'keypoints_3d_rel':
-            return dict(keypoints_3d=out)
+            return dict(keypoints_3d=out, **extra)
         codec = getattr(self.model, 'codec', None) or self.model.head.codec
-        return codec.decode(out, [s.metainfo for s in samples])
+        return dict(codec.decode(out, [s.metainfo for s in samples]),
+                    **extra)
 
     # ----------------------------------------------------------- lifting
     def _dataset(self, kp, scores, camera, seq_len=None, causal=None):

@@ -22,8 +22,8 @@ Covered: the keypoint lifters the inferencer runs from 2D keypoints
 AbsPoseLifter; ``anatomy3d``: Anatomy3D, its length network's random
 frames drawn as the lifting dataset draws them at test time,
 :func:`~pose3d_toolbox.utils.lifting_windows.random_frames`;
-``elepose``: ElePose's lifting network, without the flow prior's
-``nll``), and images or videos as inputs through the exported 2D
+``elepose``: ElePose's lifting network and its flow prior's ``nll``),
+and images or videos as inputs through the exported 2D
 estimator (:class:`OnnxPose2D`, ``pose2d_onnx_file``). Not covered: the
 direct image -> 3D models.
 """
@@ -73,6 +73,27 @@ def graph_feed(session, keypoints_2d: np.ndarray, field) -> dict:
             if inp.name == name:
                 feed[name] = np.ascontiguousarray(field(key), np.float32)
     return feed
+
+
+def run_graph(session, keypoints_2d: np.ndarray, field) -> tuple:
+    """Run a lifter's graph (inputs: :func:`graph_feed`): its first
+    output as ``(N, J, 3)`` poses (the sequence form's flattened) and the
+    others by name (ElePose's ``nll`` ``(N,)``)."""
+    outs = session.run(None, graph_feed(session, keypoints_2d, field))
+    names = [o.name for o in session.get_outputs()]
+    return (outs[0].reshape(-1, *outs[0].shape[-2:]),
+            dict(zip(names[1:], outs[1:])))
+
+
+def warn_without_nll(onnx_file: str, session, meta: dict,
+                     stacklevel: int = 2) -> None:
+    """Warn when an ElePose file has no ``nll`` output (exported before
+    the flow prior was): its JSON then has no ``nll``."""
+    if meta.get('kind') == 'elepose' and 'nll' not in [
+            o.name for o in session.get_outputs()]:
+        warnings.warn(f'{onnx_file}: ElePose without its flow prior (an '
+                      'older export; export it again for the nll), the '
+                      'JSON has no nll', stacklevel=stacklevel + 1)
 
 
 def build_codec(cfg: dict):
@@ -168,10 +189,7 @@ class OnnxLifter(LifterCore):
         if pose2d_onnx_file is not None:
             self.pose2d_onnx = OnnxPose2D(pose2d_onnx_file, providers)
             self.pose2d_name = self.pose2d_onnx.model_name
-        if meta['kind'] == 'elepose':
-            warnings.warn('ElePose with backend=\'onnxruntime\': the flow '
-                          'prior is not exported, the JSON has no nll',
-                          stacklevel=2)
+        warn_without_nll(onnx_file, self.session, meta)
 
     def __call__(self, inputs, layout=None, camera=None, image_size=None,
                  fps=None, progress: bool = False, bboxes=None):
@@ -220,7 +238,6 @@ class OnnxLifter(LifterCore):
                          for t in np.asarray(targets).tolist()])
 
     def _decode(self, out: np.ndarray, encoded: dict, camera: dict) -> dict:
-        out = out.reshape(-1, *out.shape[-2:])
         if self.output_name == 'keypoints_3d_rel':  # decoded in the graph
             return dict(keypoints_3d=out)
         metas = [dict(camera=camera) for _ in range(len(out))]
@@ -236,7 +253,7 @@ class OnnxLifter(LifterCore):
             enc = self.encode(keypoints_2d, targets[:, None], camera, 0)
             x = edge_pad_sequence(enc[LIFTING_INPUT][:, 0][None],
                                   self.receptive_field, self.causal)
-            decoded = [self._decode(self._run(x), enc, camera)]
+            decoded = [self._decode_run(x, enc, camera)]
             if report is not None:
                 report(T)
         else:
@@ -249,19 +266,23 @@ class OnnxLifter(LifterCore):
                 frames = window_frames(batch, offsets, T - 1)
                 enc = self.encode(keypoints_2d, frames, camera, index,
                                   scores, self.random_frames(batch, T))
-                decoded.append(self._decode(self._run(enc[LIFTING_INPUT],
-                                                      enc), enc, camera))
+                decoded.append(self._decode_run(enc[LIFTING_INPUT], enc,
+                                                camera))
                 if report is not None:
                     report(len(frames))
         kp3d = np.concatenate([d['keypoints_3d'] for d in decoded])
         root = (np.concatenate([d['root'] for d in decoded])
                 if self.decodes_absolute else None)
-        return dict(keypoints_3d=kp3d, root=root, nll=None)
+        nll = (np.concatenate([d['nll'] for d in decoded])
+               if 'nll' in decoded[0] else None)
+        return dict(keypoints_3d=kp3d, root=root, nll=nll)
 
-    def _run(self, x: np.ndarray, encoded: Optional[dict] = None
-             ) -> np.ndarray:
-        return self.session.run(None, graph_feed(
-            self.session, x, lambda key: encoded[key]))[0]
+    def _decode_run(self, x: np.ndarray, encoded: dict, camera: dict
+                    ) -> dict:
+        """The graph on ``x`` (the other inputs from ``encoded``), decoded
+        (:meth:`_decode`), with the graph's other outputs (``nll``)."""
+        out, extra = run_graph(self.session, x, lambda key: encoded[key])
+        return dict(self._decode(out, encoded, camera), **extra)
 
 
 class OnnxPose2D:

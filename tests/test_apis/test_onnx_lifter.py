@@ -196,17 +196,27 @@ def test_lazy_imports_keep_names_and_loader_registration():
     assert out.split() == ['False', 'True', 'True', 'True']
 
 
-def test_elepose_without_nll(files):
-    """ElePose's lifting network runs torch-free (the flow prior's nll is
-    not in the graph, with a warning)."""
+def test_elepose_nll_and_an_older_file_without_it(files, tmp_path):
+    """ElePose runs torch-free with its flow prior's nll (in the graph),
+    the JSON of the PyTorch-side encoding; a file without the nll output
+    (an older export) lifts with a warning and no nll."""
+    import onnx
     ele = export_onnx('elepose_cmu', osp.join(files['dir'], 'ele.onnx'))
-    with pytest.warns(UserWarning, match='no nll'):
-        got = OnnxLifter(ele['path'])(files['npz']).to_dict()
-    with pytest.warns(UserWarning, match='no nll'):
-        old = Pose3DInferencer('elepose_cmu', backend='onnxruntime')
+    assert list(ele['outputs']) == ['keypoints_3d_rel', 'nll']
+    got = OnnxLifter(ele['path'])(files['npz']).to_dict()
+    old = Pose3DInferencer('elepose_cmu', backend='onnxruntime')
     assert _without_timing(got) == _without_timing(
         old(files['npz']).to_dict())
-    assert 'nll' not in got['frames'][0]['instances'][0]
+    assert np.isfinite(got['frames'][0]['instances'][0]['nll'])
+    proto = onnx.load(ele['path'])
+    del proto.graph.output[1]
+    older = str(tmp_path / 'older.onnx')
+    onnx.save(proto, older)
+    with pytest.warns(UserWarning, match='no nll'):
+        lifter = OnnxLifter(older)
+    doc = lifter(files['npz']).to_dict()
+    assert 'nll' not in doc['frames'][0]['instances'][0]
+    np.testing.assert_array_equal(_keypoints(doc), _keypoints(got))
 
 
 def test_images_same_json_as_the_pytorch_backend(torch_free_json, files):
