@@ -10,7 +10,10 @@ image, a folder of images or a video with ``--pose2d integral2d_r18_cmu``
 (and ``--bboxes FILE`` person boxes, else the whole frame; see
 ``demo/images_to_3d.py``), or with a direct image -> 3D model as
 ``--model CONFIG --checkpoint FILE`` (configs/integral3d_r18_cmu.py,
-hemlets_r18_cmu.py, depthaware_r18_cmu.py) and no ``--pose2d``. Writes
+hemlets_r18_cmu.py, depthaware_r18_cmu.py) and no ``--pose2d``; with
+``--backend onnxruntime --onnx FILE`` the exported lifter runs in
+onnxruntime, and images / videos go through ``--pose2d-onnx FILE`` (the
+exported 2D estimator) without PyTorch. Writes
 ``OUT_DIR/<INPUT name>_3d.json`` (schema: README.md, "Inference") and,
 per tracked person, pictures of the result (``--vis``: an animated GIF
 and the interactive HTML viewer by default, MP4 and per-frame PNGs on
@@ -100,8 +103,13 @@ def parse_args(argv=None, pose2d=None):
                    '(onnxruntime: exported on the fly, or --onnx FILE)')
     p.add_argument('--onnx', help='the lifter\'s exported file '
                    '(tools/deployment/pytorch2onnx.py), --backend '
-                   'onnxruntime; keypoint inputs then lift without PyTorch '
+                   'onnxruntime; keypoint inputs, and images / video with '
+                   '--pose2d-onnx, then lift without PyTorch '
                    '(pose3d_toolbox/apis/onnx_lifter.py; --vis needs it)')
+    p.add_argument('--pose2d-onnx', help='the 2D estimator\'s exported '
+                   'file (pytorch2onnx.py integral2d_r18_cmu --out FILE), '
+                   'run in onnxruntime for images and videos instead of '
+                   '--pose2d')
     p.add_argument('--batch-size', type=int, default=1024)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
@@ -123,21 +131,24 @@ def main(argv=None, pose2d=None):
         nan_policy=args.nan,
         min_frames='warn' if args.short == 'pad' else 'error')
     if args.backend == 'onnxruntime' and args.onnx and args.pose2d is None \
-            and pose2d is None:
-        # keypoints and an exported file: the torch-free path
+            and (pose2d is None or args.pose2d_onnx):
+        # keypoints (or images with --pose2d-onnx) and an exported file:
+        # the torch-free path
         from pose3d_toolbox.apis.onnx_lifter import OnnxLifter
-        result = OnnxLifter(args.onnx, model_name=args.model, **settings)(
+        result = OnnxLifter(args.onnx, model_name=args.model,
+                            pose2d_onnx_file=args.pose2d_onnx, **settings)(
             args.input, layout=args.layout, camera=camera,
             image_size=args.image_size, fps=args.fps,
-            progress=not args.no_progress)
+            progress=not args.no_progress, bboxes=args.bboxes)
         people = sum(len(f['instances']) for f in result.frames)
     else:
         from pose3d_toolbox.apis import Pose3DInferencer
         inferencer = Pose3DInferencer(
             args.model or 'videopose3d_27frm_cmu', args.checkpoint,
             device=args.device, backend=args.backend, onnx_file=args.onnx,
-            **settings)
-        if args.pose2d or (pose2d and not inferencer.image_3d):
+            pose2d_onnx_file=args.pose2d_onnx, **settings)
+        if args.pose2d or (pose2d and not inferencer.image_3d
+                           and not args.pose2d_onnx):
             # the default 2D estimator serves lifters only
             inferencer.use_pose2d(args.pose2d or pose2d, device=args.device)
         result = inferencer(args.input, layout=args.layout, camera=camera,

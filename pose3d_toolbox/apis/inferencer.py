@@ -71,7 +71,7 @@ writes the JSON of README.md's "Inference" section.
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -81,26 +81,19 @@ from pose3d_toolbox.structures import PoseDataSample
 from pose3d_toolbox.structures.pose_data_sample import make_data_sample
 from pose3d_toolbox.utils.lifting_windows import edge_pad_sequence
 from . import model_zoo  # noqa: F401 (registers the checkpoint loaders)
-from .keypoint_io import Frame, KeypointInput
+from .keypoint_io import KeypointInput
 from .onnx_lifter import KINDS as ONNX_LIFTER_KINDS
-from .onnx_lifter import OnnxLifter, read_metadata
+from .onnx_lifter import (OnnxLifter, OnnxPose2D, read_metadata,
+                          run_graph, warn_without_nll)
 from .lifting_core import (  # noqa: F401 (names of this module before)
-    DEFAULT_FPS, JSON_FORMAT, WINDOW_KEYS, LifterCore, LiftResult,
-    camera_space, default_camera)
+    DEFAULT_FPS, JSON_FORMAT, NO_IMAGE_MODEL, WINDOW_KEYS, ImageFrame,
+    LifterCore, LiftResult, camera_space, default_camera)
 
 #: pipeline steps kept from the config for inference (augmentation and
 #: synthetic 2D noise belong to training / evaluation).
 INFERENCE_STEPS = ('GenerateTarget', 'PackPoseInputs')
 #: where the lifter's network runs (``Pose3DInferencer(backend=...)``).
 BACKENDS = ('pytorch', 'onnxruntime')
-
-
-@dataclass
-class ImageFrame(Frame):
-    """A frame read by a direct image -> 3D model: its people's decoded
-    ``keypoints_3d (N, J, 3)`` camera metres and ``root (N, 3)``."""
-    keypoints_3d: Optional[np.ndarray] = None
-    root: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -229,16 +222,20 @@ class Pose3DInferencer(LifterCore):
             network runs as an ONNX graph in onnxruntime
             (:mod:`.onnx_export`), everything else (reading, encoding,
             tracking, root, JSON) as with PyTorch, so the JSON is the
-            same (to float rounding). ElePose's ``nll`` (its flow prior)
-            is not in the graph: its JSON then has no ``nll``.
+            same (to float rounding), ElePose's ``nll`` (its flow prior
+            over the virtual cameras) included.
         onnx_file: the lifter's exported file (``tools/deployment/
             pytorch2onnx.py``; VideoPose3D in its default whole-sequence
-            form). A keypoint lifter's file (not Anatomy3D) is run by
+            form). A keypoint lifter's file is run by
             :class:`~.onnx_lifter.OnnxLifter`, the torch-free path: no
             PyTorch model is built (``self.model`` is None), the settings
             come from the file's metadata and ``model`` only names the
             result. Default: ``model`` is exported to a temporary file
             and encoded on the PyTorch side.
+        pose2d_onnx_file: the 2D estimator's exported file
+            (``pytorch2onnx.py integral2d_r18_cmu``), run in onnxruntime
+            (:class:`~.onnx_lifter.OnnxPose2D`) for images and videos
+            when no ``pose2d`` is given.
     """
 
     def __init__(self, model, checkpoint: Optional[str] = None,
@@ -251,7 +248,8 @@ class Pose3DInferencer(LifterCore):
                  cfg_options: Optional[dict] = None,
                  pose2d=None, pose2d_checkpoint: Optional[str] = None,
                  bbox_padding: float = 1.25, backend: str = 'pytorch',
-                 onnx_file: Optional[str] = None):
+                 onnx_file: Optional[str] = None,
+                 pose2d_onnx_file: Optional[str] = None):
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got '
                              f'{backend!r}')
@@ -284,6 +282,14 @@ class Pose3DInferencer(LifterCore):
                 "onnxruntime runs lifters only: use backend='pytorch'")
         if pose2d is not None:
             self.use_pose2d(pose2d, pose2d_checkpoint, device)
+        if pose2d_onnx_file is not None:
+            if self.image_3d:
+                raise ValueError(
+                    f'{self.model_name} is a direct image -> 3D model: it '
+                    'reads images itself; give no pose2d_onnx_file')
+            self.pose2d_onnx = OnnxPose2D(pose2d_onnx_file)
+            if self.pose2d is None:
+                self.pose2d_name = self.pose2d_onnx.model_name
         self.bbox_padding = float(bbox_padding)
         if backend == 'onnxruntime' and self.onnx_lifter is None:
             self.session = self._onnx_session(onnx_file)
@@ -395,33 +401,22 @@ class Pose3DInferencer(LifterCore):
                 f' {form!r} form: export it with python tools/deployment/'
                 f'pytorch2onnx.py {self.model_name} --form {form} --out '
                 'FILE')
-        if meta.get('kind') == 'elepose':
-            warnings.warn('ElePose with backend=\'onnxruntime\': the flow '
-                          'prior is not exported, the JSON has no nll',
-                          stacklevel=3)
         self.onnx_meta = meta
-        return ort.InferenceSession(onnx_file,
-                                    providers=['CPUExecutionProvider'])
+        session = ort.InferenceSession(onnx_file,
+                                       providers=['CPUExecutionProvider'])
+        warn_without_nll(onnx_file, session, meta, stacklevel=3)
+        return session
 
     def _run_onnx(self, inputs: np.ndarray, samples) -> dict:
         """The graph's decoded output of a batch (the codec's ``decode``
         where the graph does not decode)."""
-        feed = {'keypoints_2d': np.ascontiguousarray(inputs, np.float32)}
-        names = [i.name for i in self.session.get_inputs()]
-        if 'length_input' in names:
-            from pose3d_toolbox.codecs.bone import (LENGTH_INPUT,
-                                                    LIFTING_VISIBILITY)
-            for name, key in (('length_input', LENGTH_INPUT),
-                              ('visibility', LIFTING_VISIBILITY)):
-                if name in names:
-                    feed[name] = np.stack([np.asarray(s.get(key), np.float32)
-                                           for s in samples])
-        out = self.session.run(None, feed)[0]
-        out = out.reshape(-1, *out.shape[-2:])
+        out, extra = run_graph(self.session, inputs, lambda key: np.stack(
+            [np.asarray(s.get(key), np.float32) for s in samples]))
         if self.session.get_outputs()[0].name == 'keypoints_3d_rel':
-            return dict(keypoints_3d=out)
+            return dict(keypoints_3d=out, **extra)
         codec = getattr(self.model, 'codec', None) or self.model.head.codec
-        return codec.decode(out, [s.metainfo for s in samples])
+        return dict(codec.decode(out, [s.metainfo for s in samples]),
+                    **extra)
 
     # ----------------------------------------------------------- lifting
     def _dataset(self, kp, scores, camera, seq_len=None, causal=None):
@@ -524,47 +519,43 @@ class Pose3DInferencer(LifterCore):
         if self.image_3d:
             return self.model
         if self.pose2d is None:
-            raise ValueError(
-                'images and videos need a 2D estimator: '
-                "Pose3DInferencer(..., pose2d='integral2d_r18_cmu') (CLI: "
-                '--pose2d integral2d_r18_cmu), or a direct image -> 3D '
-                'model as the model (configs/integral3d_r18_cmu.py with its '
-                'checkpoint), or give 2D keypoint files')
+            raise ValueError(NO_IMAGE_MODEL)
         return self.pose2d
 
-    def _crops(self, image: np.ndarray, bboxes: Optional[np.ndarray]
-               ) -> Tuple[list, np.ndarray]:
-        """The image model's (:meth:`_image_model`) packed inputs of each
-        person box of ``image`` (None or empty: the whole frame) and the
-        boxes ``(N, 4)``."""
-        from pose3d_toolbox.geometry import bbox_from_keypoints
+    def _crop(self, image: np.ndarray, center: np.ndarray,
+              scale: np.ndarray):
+        """The image model's (:meth:`_image_model`) packed input of a box:
+        its test pipeline's ``TopdownAffine`` + ``PackPoseInputs``; the
+        exported 2D estimator's (``pose2d_onnx_file``) when no PyTorch
+        image model is set."""
         from pose3d_toolbox.registry import TRANSFORMS
+        if self._onnx_2d():
+            return super()._crop(image, center, scale)
         model = self._image_model()
         if getattr(self, '_pipeline_2d', None) is None:
             self._pipeline_2d = [
                 TRANSFORMS.build(t) for t in
                 model.cfg.test_dataloader.dataset.pipeline
                 if t['type'] in ('TopdownAffine', 'PackPoseInputs')]
-        H, W = image.shape[:2]
-        whole = bboxes is None or len(bboxes) == 0
-        boxes = (np.array([[0, 0, W, H]], np.float64) if whole
-                 else np.asarray(bboxes, np.float64).reshape(-1, 4))
         skeleton = model.skeleton
-        samples = []
-        for box in boxes:
-            center, scale = bbox_from_keypoints(
-                box.reshape(2, 2), 1.0 if whole else self.bbox_padding)
-            results = dict(img=image, bbox_center=center.astype(np.float32),
-                           bbox_scale=scale.astype(np.float32),
-                           crop_matrix=np.eye(2, 3, dtype=np.float32),
-                           keypoints_2d=np.zeros((skeleton.num_joints, 2),
-                                                 np.float32),
-                           skeleton=skeleton.name,
-                           root_index=skeleton.root_index)
-            for t in self._pipeline_2d:
-                results = t(results)
-            samples.append(results)
-        return samples, boxes
+        results = dict(img=image, bbox_center=center, bbox_scale=scale,
+                       crop_matrix=np.eye(2, 3, dtype=np.float32),
+                       keypoints_2d=np.zeros((skeleton.num_joints, 2),
+                                             np.float32),
+                       skeleton=skeleton.name,
+                       root_index=skeleton.root_index)
+        for t in self._pipeline_2d:
+            results = t(results)
+        return results
+
+    def _check_image_model(self) -> None:
+        if not self._onnx_2d():
+            self._image_model()
+
+    def _onnx_2d(self) -> bool:
+        """Whether images go through the exported 2D estimator."""
+        return not self.image_3d and self.pose2d is None and \
+            self.pose2d_onnx is not None
 
     @torch.no_grad()
     def _run_image_model(self, samples: list,
@@ -574,6 +565,8 @@ class Pose3DInferencer(LifterCore):
         ``camera`` its codec decodes metres with) also ``keypoints_3d
         (N, J, 3)`` camera metres and ``root (N, 3)``."""
         from mmengine.dataset import pseudo_collate
+        if self._onnx_2d():
+            return super()._run_image_model(samples, camera)
         if camera is not None:
             for s in samples:
                 s['data_samples'].set_metainfo(dict(camera=dict(
@@ -595,88 +588,6 @@ class Pose3DInferencer(LifterCore):
                 for k in ('keypoints_2d', 'scores', 'keypoints_3d'):
                     out[k] = out[k][:, self.image_joints]
         return out
-
-    def _run_2d(self, samples: list) -> Tuple[np.ndarray, np.ndarray]:
-        out = self._run_image_model(samples)
-        return out['keypoints_2d'], out['scores']
-
-    def estimate_2d(self, image: np.ndarray,
-                    bboxes: Optional[np.ndarray] = None
-                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """2D keypoints of the people in an ``(H, W, 3)`` RGB image.
-
-        ``bboxes``: ``(N, 4)`` ``(x1, y1, x2, y2)`` person boxes (enlarged
-        by ``bbox_padding``); None or empty: the whole frame is the box.
-        Returns ``keypoints (N, 17, 2)`` image pixels, ``scores (N, 17)``
-        and the boxes ``(N, 4)``.
-        """
-        samples, boxes = self._crops(image, bboxes)
-        return self._run_2d(samples) + (boxes, )
-
-    def images_to_keypoints(self, inputs, bboxes=None,
-                            progress: bool = False,
-                            batch_size: int = 32,
-                            camera: Optional[dict] = None,
-                            image_size: Optional[Sequence[int]] = None
-                            ) -> KeypointInput:
-        """Run the image model (:meth:`_image_model`) on every frame of an
-        image, a list of images, a folder of images or a video
-        (:mod:`.image_io`), crops of several frames per forward pass
-        (``batch_size``); ``bboxes``: a box file
-        (:func:`~.image_io.read_bboxes`) or a list with ``(N, 4)`` boxes
-        per frame. A direct 3D model's frames (:class:`ImageFrame`) also
-        hold its camera-space poses, decoded with the camera of
-        :meth:`~.lifting_core.LifterCore._camera` (``camera``,
-        ``image_size`` as in :meth:`__call__`)."""
-        from .image_io import read_bboxes, read_frames, video_fps
-        if isinstance(bboxes, str):
-            bboxes = read_bboxes(bboxes)
-        frames, pending, size, bar, cam = [], [], None, None, None
-
-        def flush():
-            if not pending:
-                return
-            out = self._run_image_model(
-                [x for p in pending for x in p[3]], cam)
-            i = 0
-            for t, name, boxes, samples in pending:
-                n = len(samples)
-                part = {k: v[i:i + n] for k, v in out.items()}
-                frames.append(ImageFrame(
-                    t, part['keypoints_2d'], part['scores'], boxes, name,
-                    part.get('keypoints_3d'), part.get('root')))
-                i += n
-                if bar is not None:
-                    bar.update()
-            pending.clear()
-
-        for t, name, image in read_frames(inputs):
-            if size is None:
-                size = (image.shape[1], image.shape[0])
-                if self.image_3d:
-                    cam = self._camera(KeypointInput(str(inputs), [],
-                                                     image_size=size),
-                                       camera, image_size)[0]
-                if progress:
-                    from mmengine.utils import ProgressBar
-                    bar = ProgressBar()
-            elif size != (image.shape[1], image.shape[0]):
-                raise ValueError(
-                    f'{name}: image size {image.shape[1]} x {image.shape[0]}'
-                    f' differs from the first frame\'s {size[0]} x '
-                    f'{size[1]}; one run lifts one camera: give images of '
-                    'one size')
-            boxes = None if bboxes is None or t >= len(bboxes) else \
-                bboxes[t]
-            samples, boxes = self._crops(image, boxes)
-            pending.append((t, name, boxes, samples))
-            if sum(len(p[3]) for p in pending) >= batch_size:
-                flush()
-        flush()
-        if not frames:
-            raise ValueError(f'{inputs}: no image found')
-        return KeypointInput(str(inputs), frames, layout='h36m',
-                             image_size=size, fps=video_fps(inputs))
 
     # -------------------------------------------------------------- call
     def __call__(self, inputs: Union[str, np.ndarray, KeypointInput],
@@ -708,31 +619,17 @@ class Pose3DInferencer(LifterCore):
             self.lift(inputs, layout, camera, image_size, fps, progress,
                       bboxes), self.skeleton)
 
-    def lift(self, inputs, layout=None, camera=None, image_size=None,
-             fps=None, progress=False, bboxes=None) -> LiftResult:
-        """:meth:`~.lifting_core.LifterCore.lift`; the camera arguments
-        are kept for a direct 3D model's decoding (:meth:`_read_inputs`)."""
-        self._camera_args = (camera, image_size)
-        try:
-            return super().lift(inputs, layout, camera, image_size, fps,
-                                progress, bboxes)
-        finally:
-            self._camera_args = (None, None)
-
-    def _read_inputs(self, inputs, bboxes=None,
-                     progress: bool = False) -> KeypointInput:
-        """Keypoints (:meth:`~.lifting_core.LifterCore._read_inputs`), or
-        images, folders of images and videos through the image model."""
+    def _read_inputs(self, inputs, bboxes=None, progress: bool = False,
+                     camera=None, image_size=None) -> KeypointInput:
+        """:meth:`~.lifting_core.LifterCore._read_inputs`; a direct image
+        -> 3D model reads images only."""
         from .image_io import is_image_input
-        if not isinstance(inputs, (np.ndarray, KeypointInput)) and \
-                is_image_input(inputs):
-            camera, image_size = getattr(self, '_camera_args', (None, None))
-            return self.images_to_keypoints(inputs, bboxes, progress,
-                                            camera=camera,
-                                            image_size=image_size)
-        if self.image_3d:
+        if self.image_3d and (isinstance(inputs, (np.ndarray,
+                                                  KeypointInput))
+                              or not is_image_input(inputs)):
             self._refuse_keypoints()
-        return super()._read_inputs(inputs, bboxes, progress)
+        return super()._read_inputs(inputs, bboxes, progress, camera,
+                                    image_size)
 
     def _refuse_keypoints(self):
         raise ValueError(

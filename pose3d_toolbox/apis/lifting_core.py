@@ -29,7 +29,7 @@ from pose3d_toolbox.utils.camera import weak_perspective_root
 from pose3d_toolbox.utils.lifting_windows import receptive_field
 from pose3d_toolbox.utils.smoothing import smooth_sequence
 from pose3d_toolbox.utils.tracking import keypoint_boxes, track_by_iou
-from .keypoint_io import KeypointInput, from_array, read_keypoints
+from .keypoint_io import Frame, KeypointInput, from_array, read_keypoints
 
 #: version tag of the JSON written by :meth:`LiftResult.dump`.
 JSON_FORMAT = 'pose3d_toolbox/inference-v1'
@@ -39,6 +39,15 @@ WINDOW_KEYS = ('seq_len', 'causal', 'frame_interval', 'num_random_frames',
 #: keys a config's ``inference_cfg`` may set.
 INFERENCE_CFG_KEYS = ('smoothing', 'iou_threshold', 'max_age')
 DEFAULT_FPS = 30.0
+#: what an image input without an image model is told.
+NO_IMAGE_MODEL = (
+    'images and videos need a 2D estimator: Pose3DInferencer(..., '
+    "pose2d='integral2d_r18_cmu') (CLI: --pose2d integral2d_r18_cmu), or "
+    'its exported file without PyTorch: pose2d_onnx_file=FILE (python '
+    'tools/deployment/pytorch2onnx.py integral2d_r18_cmu --out FILE; CLI: '
+    '--pose2d-onnx FILE), or a direct image -> 3D model as the model '
+    '(configs/integral3d_r18_cmu.py with its checkpoint), or give 2D '
+    'keypoint files')
 #: rounding of the JSON's arrays: decimal digits per field.
 JSON_DIGITS = dict(keypoints_3d=5, root=5, keypoints_2d=2,
                    keypoint_scores=4)
@@ -152,6 +161,14 @@ def write_json(document: dict, path: str) -> str:
 
 
 @dataclass
+class ImageFrame(Frame):
+    """A frame read by a direct image -> 3D model: its people's decoded
+    ``keypoints_3d (N, J, 3)`` camera metres and ``root (N, 3)``."""
+    keypoints_3d: Optional[np.ndarray] = None
+    root: Optional[np.ndarray] = None
+
+
+@dataclass
 class LiftResult:
     """A lifting result as plain arrays: ``frames`` (``dict(frame_id,
     img_path, instances)``, instances as :func:`inference_document` reads
@@ -222,6 +239,11 @@ class LifterCore:
     skeleton = H36M
     model_name = '<model>'
     pose2d_name = None
+    #: the exported 2D estimator of the image path (:class:`~.onnx_lifter.
+    #: OnnxPose2D`), if any; whether the model reads images itself.
+    pose2d_onnx = None
+    image_3d = False
+    bbox_padding = 1.25
     #: whether the codec decodes absolute poses (AbsPoseCodec).
     decodes_absolute = False
     #: depth (m) of the placeholder 3D pose the codec's encoding gets
@@ -366,15 +388,144 @@ class LifterCore:
             sc[~ok, j] = 0.0
         return kp, sc
 
-    def _read_inputs(self, inputs, bboxes=None,
-                     progress: bool = False) -> KeypointInput:
-        """A keypoint file or folder, an array or a :class:`KeypointInput`
-        (the PyTorch inferencer adds images and videos)."""
+    def _read_inputs(self, inputs, bboxes=None, progress: bool = False,
+                     camera: Optional[dict] = None,
+                     image_size=None) -> KeypointInput:
+        """A keypoint file or folder, an array or a :class:`KeypointInput`;
+        images, folders of images and videos through the image model
+        (:meth:`images_to_keypoints`)."""
+        from .image_io import is_image_input
         if isinstance(inputs, KeypointInput):
             return inputs
         if isinstance(inputs, np.ndarray):
             return from_array(inputs)
+        if is_image_input(inputs):
+            return self.images_to_keypoints(inputs, bboxes, progress,
+                                            camera=camera,
+                                            image_size=image_size)
         return read_keypoints(str(inputs))
+
+    # -------------------------------------------------------- image path
+    def _pose2d_onnx(self):
+        """The exported 2D estimator (:data:`NO_IMAGE_MODEL` if none)."""
+        if self.pose2d_onnx is None:
+            raise ValueError(NO_IMAGE_MODEL)
+        return self.pose2d_onnx
+
+    def _check_image_model(self) -> None:
+        """Refuse images before reading them when nothing reads them."""
+        self._pose2d_onnx()
+
+    def _crop(self, image: np.ndarray, center: np.ndarray,
+              scale: np.ndarray):
+        """The image model's input of the box ``(center, scale)`` (float32
+        image pixels) of ``image``: here the exported 2D estimator's
+        (:meth:`~.onnx_lifter.OnnxPose2D.crop`)."""
+        return self._pose2d_onnx().crop(image, center, scale)
+
+    def _run_image_model(self, samples: list,
+                         camera: Optional[dict] = None) -> dict:
+        """The image model on crops (:meth:`_crop`): ``keypoints_2d (N, J,
+        2)`` image pixels and ``scores (N, J)`` (a direct 3D model, given
+        the ``camera``, also ``keypoints_3d`` and ``root``); here the
+        exported 2D estimator (:meth:`~.onnx_lifter.OnnxPose2D.run`)."""
+        return self._pose2d_onnx().run(samples)
+
+    def _crops(self, image: np.ndarray, bboxes: Optional[np.ndarray]
+               ) -> Tuple[list, np.ndarray]:
+        """The image model's inputs (:meth:`_crop`) of each person box of
+        ``image`` (None or empty: the whole frame, as it is; given boxes
+        enlarged by ``bbox_padding``) and the boxes ``(N, 4)``."""
+        from pose3d_toolbox.geometry import bbox_from_keypoints
+        H, W = image.shape[:2]
+        whole = bboxes is None or len(bboxes) == 0
+        boxes = (np.array([[0, 0, W, H]], np.float64) if whole
+                 else np.asarray(bboxes, np.float64).reshape(-1, 4))
+        samples = []
+        for box in boxes:
+            center, scale = bbox_from_keypoints(
+                box.reshape(2, 2), 1.0 if whole else self.bbox_padding)
+            samples.append(self._crop(image, center.astype(np.float32),
+                                      scale.astype(np.float32)))
+        return samples, boxes
+
+    def estimate_2d(self, image: np.ndarray,
+                    bboxes: Optional[np.ndarray] = None
+                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """2D keypoints of the people in an ``(H, W, 3)`` RGB image.
+
+        ``bboxes``: ``(N, 4)`` ``(x1, y1, x2, y2)`` person boxes (enlarged
+        by ``bbox_padding``); None or empty: the whole frame is the box.
+        Returns ``keypoints (N, 17, 2)`` image pixels, ``scores (N, 17)``
+        and the boxes ``(N, 4)``.
+        """
+        samples, boxes = self._crops(image, bboxes)
+        out = self._run_image_model(samples)
+        return out['keypoints_2d'], out['scores'], boxes
+
+    def images_to_keypoints(self, inputs, bboxes=None,
+                            progress: bool = False,
+                            batch_size: int = 32,
+                            camera: Optional[dict] = None,
+                            image_size: Optional[Sequence[int]] = None
+                            ) -> KeypointInput:
+        """Run the image model on every frame of an image, a list of
+        images, a folder of images or a video (:mod:`.image_io`), crops of
+        several frames per forward pass (``batch_size``); ``bboxes``: a
+        box file (:func:`~.image_io.read_bboxes`) or a list with ``(N, 4)``
+        boxes per frame. A direct 3D model's frames (:class:`ImageFrame`)
+        also hold its camera-space poses, decoded with the camera of
+        :meth:`_camera` (``camera``, ``image_size`` as in :meth:`lift`)."""
+        from .image_io import read_bboxes, read_frames, video_fps
+        self._check_image_model()
+        if isinstance(bboxes, str):
+            bboxes = read_bboxes(bboxes)
+        frames, pending, size, bar, cam = [], [], None, None, None
+
+        def flush():
+            if not pending:
+                return
+            out = self._run_image_model(
+                [x for p in pending for x in p[3]], cam)
+            i = 0
+            for t, name, boxes, samples in pending:
+                n = len(samples)
+                part = {k: v[i:i + n] for k, v in out.items()}
+                frames.append(ImageFrame(
+                    t, part['keypoints_2d'], part['scores'], boxes, name,
+                    part.get('keypoints_3d'), part.get('root')))
+                i += n
+                if bar is not None:
+                    bar.update()
+            pending.clear()
+
+        for t, name, image in read_frames(inputs):
+            if size is None:
+                size = (image.shape[1], image.shape[0])
+                if self.image_3d:
+                    cam = self._camera(KeypointInput(str(inputs), [],
+                                                     image_size=size),
+                                       camera, image_size)[0]
+                if progress:
+                    from mmengine.utils import ProgressBar
+                    bar = ProgressBar()
+            elif size != (image.shape[1], image.shape[0]):
+                raise ValueError(
+                    f'{name}: image size {image.shape[1]} x {image.shape[0]}'
+                    f' differs from the first frame\'s {size[0]} x '
+                    f'{size[1]}; one run lifts one camera: give images of '
+                    'one size')
+            boxes = None if bboxes is None or t >= len(bboxes) else \
+                bboxes[t]
+            samples, boxes = self._crops(image, boxes)
+            pending.append((t, name, boxes, samples))
+            if sum(len(p[3]) for p in pending) >= batch_size:
+                flush()
+        flush()
+        if not frames:
+            raise ValueError(f'{inputs}: no image found')
+        return KeypointInput(str(inputs), frames, layout='h36m',
+                             image_size=size, fps=video_fps(inputs))
 
     # ----------------------------------------------------------- lifting
     def _predict_track(self, keypoints_2d: np.ndarray, scores: np.ndarray,
@@ -429,7 +580,8 @@ class LifterCore:
         :meth:`~.inferencer.Pose3DInferencer.__call__`) to a
         :class:`LiftResult`."""
         start = time.perf_counter()
-        kin = self._read_inputs(inputs, bboxes, progress)
+        kin = self._read_inputs(inputs, bboxes, progress, camera,
+                                image_size)
         layout = check_layout(layout or kin.layout, kin.source,
                               kin.num_joints)
         cam, cam_source = self._camera(kin, camera, image_size)

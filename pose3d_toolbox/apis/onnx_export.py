@@ -27,18 +27,24 @@ graph's input / output names):
   l, J, 2)`` (the bone-length network's random frames) and, with score
   fusion, ``visibility`` ``(N, S, J)``.
 * **ElePose**: its lifting network, ``keypoints_2d`` ``(N, 1, J, 2)``
-  (``ElePoseCodec``'s head-distance normalisation); the flow prior (the
-  ``nll`` of the PyTorch prediction) is not exported.
+  (``ElePoseCodec``'s head-distance normalisation), and its flow prior:
+  output ``nll`` ``(N,)``, the prediction's mean NLL over the
+  ``num_nll_rotations`` virtual cameras (``ElePose.rotation_nll``; the
+  cameras are drawn at export from ``nll_seed``, constants of the graph).
 * **Image models** (``TopdownPoseEstimator``): ``image`` ``(N, 3, H, W)``
   RGB crops in ``[0, 255]`` (the test pipeline's ``TopdownAffine``); the
   data preprocessor's ``(x - mean) / std`` is inside the graph.
 
 Decoding: ``keypoints_3d_rel`` outputs (PoseLiftingCodec, BoneCodec,
 ElePoseCodec) are decoded inside the graph, root-relative metres. The
-other outputs are the head's raw output and need the codec's decoding,
-which reads per-sample camera / crop information; the exact steps are in
-the file's ``metadata_props`` (key ``decode``, :func:`decode_note`) and in
-README.md ("Export: BVH animation and ONNX models").
+integral 2D estimator (``IntegralHeatmapHead``) has its soft-argmax
+read-out in the graph (``keypoints_heatmap``, ``keypoint_scores``; the
+crop back to image pixels is ``GaussianHeatmapCodec.decode_coords``,
+numpy). The other outputs are the head's raw output and need the
+codec's decoding, which reads per-sample camera / crop information; the
+exact steps are in the file's ``metadata_props`` (key ``decode``,
+:func:`decode_note`) and in README.md ("Export: BVH animation and ONNX
+models").
 """
 import json
 import os
@@ -139,6 +145,20 @@ class ExportGraph(nn.Module):
         self.flip = bool(getattr(model, 'test_cfg', {}).get('flip_test'))
         self.codec = model_codec(model)
         self.decode = _decodes_in_graph(self.codec)
+        if self.kind == 'topdown' and callable(
+                getattr(model.head, 'readout', None)):
+            self.decode = 'readout_2d'  # IntegralHeatmapHead
+        #: ElePose: the flow prior's nll over its virtual cameras (drawn
+        #: here from its seed, constants of the graph) is an output too
+        self.nll = self.kind == 'elepose' and callable(
+            getattr(model, 'rotated_nll', None)) and not self.flip
+        if self.nll:
+            J = model.skeleton.num_joints
+            with torch.no_grad():
+                learnt = model._lift(torch.zeros(1, J, 2))[1] is not None
+            azimuth, tilt = model.nll_cameras(learnt)
+            self.register_buffer('azimuth', azimuth, persistent=False)
+            self.register_buffer('tilt', tilt, persistent=False)
         root = model.skeleton.root_index
         mask = torch.ones(model.skeleton.num_joints, 1)
         mask[root] = 0
@@ -197,19 +217,30 @@ class ExportGraph(nn.Module):
         if self.kind == 'topdown':
             pre = self.model.data_preprocessor
             x = (x - pre.mean) / pre.std
-        out = self._predict(x, *inputs[1:])
+        nll = None
+        if self.nll:
+            out, elevation = self.model._lift(self.model.target_frame(x))
+            nll = self.model.rotated_nll(out, elevation, self.azimuth,
+                                         self.tilt) / len(self.azimuth)
+        else:
+            out = self._predict(x, *inputs[1:])
+        if self.decode == 'readout_2d':
+            return self.model.head.readout(out)
         if self.decode == 'scale_root_zero':
             return (out * self.codec.target_scale * self.root_mask, )
         if self.decode == 'scale_root_centre':
             out = out * self.codec.metres_per_unit
             r = self.root_index
-            return (out - out[..., r:r + 1, :], )
+            out = out - out[..., r:r + 1, :]
+            return (out, ) if nll is None else (out, nll)
         return tuple(out) if isinstance(out, tuple) else (out, )
 
     @property
     def output_names(self) -> List[str]:
+        if self.decode == 'readout_2d':
+            return ['keypoints_heatmap', 'keypoint_scores']
         if self.decode:
-            return ['keypoints_3d_rel']
+            return ['keypoints_3d_rel'] + (['nll'] if self.nll else [])
         return (list(self.output_type._fields) if self.output_type
                 else ['output'])
 
@@ -267,9 +298,18 @@ def decode_note(graph: ExportGraph) -> str:
     """What the user applies to the graph's outputs (``metadata_props``
     key ``decode``)."""
     codec = type(graph.codec).__name__
+    if graph.decode == 'readout_2d':
+        return (f'{codec}: the soft-argmax read-out is in the graph: '
+                'keypoints_heatmap (N, J, 2) heatmap pixels, keypoint_scores '
+                '(N, J) the maps\' maxima; image pixels = the inverse of the '
+                'crop\'s crop_matrix applied to (keypoints_heatmap + 0.5) * '
+                'input_size / heatmap_size - 0.5 (codec.decode_coords, numpy;'
+                ' pose3d_toolbox/apis/onnx_lifter.py OnnxPose2D)')
     if graph.decode:
         return ('none: keypoints_3d_rel is decoded in the graph (root-'
-                'relative camera-frame metres, root joint at 0)')
+                'relative camera-frame metres, root joint at 0)' +
+                ('; nll (N,) the flow prior\'s mean NLL over the virtual '
+                 'cameras' if graph.nll else ''))
     if codec == 'AbsPoseCodec':
         c = graph.codec
         depth = (f'R_z = (d + {c.depth_offset}) * sqrt(fx * fy) / {c.f0}'
@@ -299,6 +339,25 @@ def _pool_matrix(size: int, bins: int, like: torch.Tensor) -> torch.Tensor:
         start, end = (i * size) // bins, -(-(i + 1) * size // bins)
         m[i, start:end] = 1.0 / (end - start)
     return m
+
+
+@contextmanager
+def exportable_slogdet():
+    """During the export, ``torch.linalg.slogdet`` as ``(sign det, log
+    |det|)`` of ``torch.linalg.det`` (ONNX ``Det``; the exporter has no
+    ``slogdet``): the flow's log-determinant of its blocks' orthogonal
+    mixing matrices (``|det| = 1``, so no overflow)."""
+    original = torch.linalg.slogdet
+
+    def slogdet(a):
+        det = torch.linalg.det(a)
+        return torch.sign(det), torch.log(torch.abs(det))
+
+    torch.linalg.slogdet = slogdet
+    try:
+        yield
+    finally:
+        torch.linalg.slogdet = original
 
 
 @contextmanager
@@ -357,7 +416,7 @@ def export_onnx(model, path: str, checkpoint: Optional[str] = None,
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     args = tuple(torch.from_numpy(inputs[k]) for k in graph.input_names)
     with warnings.catch_warnings(), torch.no_grad(), \
-            exportable_adaptive_pool():
+            exportable_adaptive_pool(), exportable_slogdet():
         warnings.simplefilter('ignore')  # tracer / deprecation notes
         torch.onnx.export(graph, args, path, dynamo=False,
                           input_names=graph.input_names,

@@ -12,7 +12,7 @@ toolbox):
   are half a pixel in from the same edge), so mirroring the input mirrors
   the heatmaps exactly (flip test needs no shift).
 """
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -159,22 +159,25 @@ class GaussianHeatmapCodec(BaseKeypointCodec):
                 KEYPOINTS_2D_TARGET: target.astype(np.float32),
                 TARGET_WEIGHT: weight}
 
-    def decode_coords(self, coords: np.ndarray, metas: List[Dict]) -> Dict:
+    def decode_coords(self, coords: np.ndarray, metas: List[Dict],
+                      scores: Optional[np.ndarray] = None) -> Dict:
         """``(N, J, 2)`` heatmap pixels -> image pixels.
 
         Returns ``keypoints_2d_input`` (input pixels) and ``keypoints_2d``
         (image pixels through the inverse of each meta's ``crop_matrix``;
-        input pixels for metas without one).
+        input pixels for metas without one), and ``keypoint_scores``
+        (float32) when ``scores`` ``(N, J)`` are given.
         """
         image, inp = heatmap_to_image(coords, metas, self.input_size,
                                       self.heatmap_size)
-        return dict(keypoints_2d=image.astype(np.float32),
-                    keypoints_2d_input=inp.astype(np.float32))
+        out = dict(keypoints_2d=image.astype(np.float32),
+                   keypoints_2d_input=inp.astype(np.float32))
+        if scores is not None:
+            out['keypoint_scores'] = np.asarray(scores, np.float32)
+        return out
 
     def decode(self, outputs: np.ndarray, metas: List[Dict]) -> Dict:
         """``(N, J, h, w)`` heatmaps -> ``keypoints_2d`` ``(N, J, 2)`` image
         pixels, ``keypoints_2d_input`` and ``keypoint_scores`` ``(N, J)``."""
         coords, scores = refine_argmax(outputs)
-        out = self.decode_coords(coords, metas)
-        out['keypoint_scores'] = scores.astype(np.float32)
-        return out
+        return self.decode_coords(coords, metas, scores)

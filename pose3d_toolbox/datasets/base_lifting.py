@@ -56,7 +56,8 @@ from mmengine.dataset.base_dataset import force_full_init
 from ..registry import DATASETS
 from ..skeletons import Skeleton, get_skeleton
 from ..utils.camera import validate_camera
-from ..utils.lifting_windows import window_frames, window_offsets
+from ..utils.lifting_windows import (random_frames, sample_rng, window_frames,
+                                      window_offsets)
 from .checks import check_finite
 from .file_readers import skeleton_hint
 
@@ -461,12 +462,9 @@ class BaseLiftingDataset(BaseDataset):
         """
         vi, frame = self._targets[idx]
         n = int(frame) + 1 if self.causal else self._videos[vi]['num_frames']
-        rng = (np.random.default_rng((self.random_frames_seed, int(idx)))
-               if self.test_mode else
-               np.random.default_rng(np.random.randint(2**31)))
-        frames = rng.choice(n, self.num_random_frames,
-                            replace=n < self.num_random_frames)
-        return np.sort(frames).astype(np.int64)
+        rng = (sample_rng(self.random_frames_seed, idx) if self.test_mode
+               else np.random.default_rng(np.random.randint(2**31)))
+        return random_frames(n, self.num_random_frames, rng)
 
     def _checked_indices(self, indices) -> np.ndarray:
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)

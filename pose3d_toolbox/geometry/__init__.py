@@ -15,6 +15,7 @@ from pose3d_toolbox.utils.lazy_names import lazy_names
 _MODULES = dict(
     apply_affine='affine', bbox_from_keypoints='affine',
     crop_matrix='affine', invert_affine='affine', to_3x3='affine',
+    warp_crop='affine',
     lift_with_depth='projection', perspective_project='projection',
     axis_angle_rotate='rotations', axis_rotation='rotations',
     euler_to_matrix='rotations', look_at='rotations', rotate='rotations')

@@ -47,3 +47,22 @@ def crop_matrix(bbox_center, bbox_scale, out_size=(256, 256), rotation=0.0):
     centre = np.asarray(bbox_center, np.float64).reshape(2)
     shift = np.array([(W - 1) / 2, (H - 1) / 2]) - rot @ centre
     return np.concatenate([rot, shift[:, None]], axis=1)
+
+
+def warp_crop(image: np.ndarray, bbox_center, bbox_scale, out_size,
+              rotation: float = 0.0, src_matrix=None) -> tuple:
+    """Crop the box of an image into an ``out_size`` = (W, H) input.
+
+    ``M`` = :func:`crop_matrix` of the box maps image pixels into the crop;
+    ``image`` (whose pixels are ``src_matrix`` of image pixels: identity
+    for a full image) is warped by ``M o src_matrix^-1`` (bilinear, zero
+    border). Returns the crop ``(H, W, C)`` and ``M`` ``(2, 3)``."""
+    import cv2
+    W, H = (int(s) for s in out_size)
+    M = crop_matrix(bbox_center, bbox_scale, (W, H), rotation)
+    src = np.eye(2, 3) if src_matrix is None else src_matrix
+    warp = (to_3x3(M) @ np.linalg.inv(to_3x3(src)))[:2]
+    crop = cv2.warpAffine(image, warp, (W, H), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT,
+                          borderValue=(0, 0, 0))
+    return crop, M

@@ -13,6 +13,11 @@ for ``i = 0 .. seq_len - 1``, with ``target_index = seq_len - 1`` when
 ``seq_len // 2`` otherwise. Frames outside the video are clipped to
 ``[0, T - 1]``: a window running over an edge repeats the first / last
 frame (VideoPose3D's edge padding).
+
+Anatomy3D's bone-length network also reads ``l`` frames drawn at random
+from the video (:func:`random_frames`); at test time the draw of sample
+``idx`` is seeded by ``(random_frames_seed, idx)`` (:func:`sample_rng`), so
+evaluation and both inference backends read the same frames.
 """
 from typing import Tuple
 
@@ -58,3 +63,20 @@ def edge_pad_sequence(x: np.ndarray, receptive_field: int,
     idx = np.clip(np.arange(-left, x.shape[axis] + right), 0,
                   x.shape[axis] - 1)
     return np.take(x, idx, axis=axis)
+
+
+def sample_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator of test-mode sample ``index``'s random frames, seeded
+    by ``(seed, index)`` (the dataset's ``random_frames_seed`` and the
+    sample's index: the target frame, for one video at ``step`` 1)."""
+    return np.random.default_rng((int(seed), int(index)))
+
+
+def random_frames(num_frames: int, count: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """``(count,)`` sorted int64 frame indices drawn from ``[0,
+    num_frames)`` by ``rng`` (with replacement only when the video has
+    fewer than ``count`` frames)."""
+    frames = rng.choice(int(num_frames), int(count),
+                        replace=int(num_frames) < int(count))
+    return np.sort(frames).astype(np.int64)

@@ -11,17 +11,25 @@ import numpy as np
 import pytest
 
 from pose3d_toolbox.apis import Pose3DInferencer
-from pose3d_toolbox.apis.demo_data import write_demo_keypoints
+from pose3d_toolbox.apis.demo_data import (write_demo_images,
+                                           write_demo_keypoints)
 from pose3d_toolbox.apis.onnx_export import export_onnx
-from pose3d_toolbox.apis.onnx_lifter import OnnxLifter
+from pose3d_toolbox.apis.onnx_lifter import OnnxLifter, OnnxPose2D
 from pose3d_toolbox.utils.lifting_windows import (edge_pad_sequence,
                                                   window_frames,
                                                   window_offsets)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: videopose3d: the whole-sequence form; abslifter: a window lifter whose
-#: codec decodes the absolute root; simplebaseline3d: one frame.
-MODELS = ('videopose3d_27frm_cmu', 'abslifter_cmu', 'simplebaseline3d_cmu')
+#: codec decodes the absolute root; simplebaseline3d: one frame;
+#: anatomy3d: windows plus the length network's random frames; elepose:
+#: its flow prior's nll too.
+MODELS = ('videopose3d_27frm_cmu', 'abslifter_cmu', 'simplebaseline3d_cmu',
+          'anatomy3d_27frm_cmu', 'elepose_cmu')
+#: the image path: the exported 2D estimator, then this lifter.
+IMAGE_LIFTER = 'simplebaseline3d_cmu'
+POSE2D = 'integral2d_r18_cmu'
+
 TIMING = ('seconds', 'frames_per_second')
 
 
@@ -41,17 +49,22 @@ def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp('onnx_lifter')
     out = dict(npz=str(folder / 'demo.npz'), dir=str(folder))
     write_demo_keypoints(out['npz'])
-    for name in MODELS:
+    for name in MODELS + (POSE2D, ):
         out[name] = export_onnx(name, str(folder / f'{name}.onnx'))['path']
+    out['frames'] = str(folder / 'frames')
+    write_demo_images(out['frames'], num_frames=8)
+    out['bboxes'] = osp.join(out['frames'], 'bboxes.json')
     return out
 
 
 @pytest.fixture(scope='module')
 def torch_free_json(files):
-    """Each model's JSON written by a subprocess that imports no PyTorch,
-    and what it says about ``sys.modules`` at the end."""
+    """Each model's JSON (and the image path's, key ``'images'``) written
+    by a subprocess that imports no PyTorch, and what it says about
+    ``sys.modules`` at the end."""
     names = {n: (files[n], osp.join(files['dir'], f'{n}.json'))
              for n in MODELS}
+    image_json = osp.join(files['dir'], 'images.json')
     out = _run(f"""
         import json, sys
         from pose3d_toolbox.apis.onnx_lifter import OnnxLifter
@@ -59,10 +72,15 @@ def torch_free_json(files):
             result = OnnxLifter(onnx_file)({files['npz']!r})
             result.dump(path)
         result.save_bvh({files['dir']!r}, 'track')
+        OnnxLifter({files[IMAGE_LIFTER]!r},
+                   pose2d_onnx_file={files[POSE2D]!r})(
+            {files['frames']!r}, bboxes={files['bboxes']!r}).dump(
+                {image_json!r})
         print(json.dumps(sorted(m for m in sys.modules
                                 if m.split('.')[0] == 'torch')))
         """)
     docs = {}
+    names['images'] = (None, image_json)
     for name, (_, path) in names.items():
         with open(path) as f:
             docs[name] = json.load(f)
@@ -72,7 +90,7 @@ def torch_free_json(files):
 def test_no_torch_on_the_onnx_path(torch_free_json, files):
     docs, torch_modules = torch_free_json
     assert torch_modules == []
-    assert set(docs) == set(MODELS)
+    assert set(docs) == set(MODELS) | {'images'}
     assert osp.getsize(osp.join(files['dir'], 'track0.bvh')) > 1000
 
 
@@ -92,6 +110,9 @@ def test_same_json_as_the_pytorch_backend(name, torch_free_json, files):
     got = _without_timing(got)
     assert got['meta'] == ref['meta']
     assert _keypoints(got).shape == (86, 17, 3)
+    if name == 'elepose_cmu':  # the nll (not rounded): float32 rounding
+        np.testing.assert_allclose(_keypoints(got, 'nll'),
+                                   _keypoints(ref, 'nll'), rtol=1e-5)
     # the JSON rounds to 1e-5 m; PyTorch and onnxruntime differ by float
     # rounding, so a value may land one rounding step apart
     for key in ('keypoints_3d', 'root'):
@@ -179,23 +200,54 @@ def test_lazy_imports_keep_names_and_loader_registration():
     assert out.split() == ['False', 'True', 'True', 'True']
 
 
-def test_elepose_without_nll_and_anatomy3d_refused(files):
-    """ElePose's lifting network runs torch-free (the flow prior's nll is
-    not in the graph, with a warning); Anatomy3D is refused by the
-    torch-free lifter and lifted by the inferencer's PyTorch-side path."""
-    ele = export_onnx('elepose_cmu', osp.join(files['dir'], 'ele.onnx'))
+def test_elepose_older_file_without_nll(torch_free_json, files,
+                                        tmp_path):
+    """ElePose runs torch-free with its flow prior's nll (in the graph;
+    the JSON compared above); a file without the nll output (an older
+    export) lifts with a warning and no nll."""
+    import onnx
+    got = torch_free_json[0]['elepose_cmu']
+    assert np.isfinite(got['frames'][0]['instances'][0]['nll'])
+    proto = onnx.load(files['elepose_cmu'])
+    del proto.graph.output[1]
+    older = str(tmp_path / 'older.onnx')
+    onnx.save(proto, older)
     with pytest.warns(UserWarning, match='no nll'):
-        got = OnnxLifter(ele['path'])(files['npz']).to_dict()
-    with pytest.warns(UserWarning, match='no nll'):
-        old = Pose3DInferencer('elepose_cmu', backend='onnxruntime')
-    assert _without_timing(got) == _without_timing(
-        old(files['npz']).to_dict())
-    assert 'nll' not in got['frames'][0]['instances'][0]
-    ana = export_onnx('anatomy3d_27frm_cmu',
-                      osp.join(files['dir'], 'ana.onnx'))['path']
-    with pytest.raises(ValueError, match="kind 'anatomy3d'"):
-        OnnxLifter(ana)
-    inferencer = Pose3DInferencer('anatomy3d_27frm_cmu',
-                                  backend='onnxruntime', onnx_file=ana)
-    assert inferencer.model is not None and inferencer.onnx_lifter is None
-    assert len(inferencer(files['npz']).frames) == 86
+        lifter = OnnxLifter(older)
+    doc = lifter(files['npz']).to_dict()
+    assert 'nll' not in doc['frames'][0]['instances'][0]
+    assert _keypoints(doc).tolist() == _keypoints(got).tolist()
+
+
+def test_images_same_json_as_the_pytorch_backend(torch_free_json, files):
+    """Rendered frames through the exported 2D estimator and lifter
+    (torch-free) and through both PyTorch models: the same JSON, to its
+    rounding (2D pixels to 0.01, 3D to 1e-5 m)."""
+    got = _without_timing(torch_free_json[0]['images'])
+    ref = _without_timing(Pose3DInferencer(IMAGE_LIFTER, pose2d=POSE2D)(
+        files['frames'], bboxes=files['bboxes']).to_dict())
+    assert got['meta'] == ref['meta'] and got['meta']['pose2d'] == POSE2D
+    assert _keypoints(got).shape == (8, 17, 3)
+    for key, step in (('keypoints_2d', 0.01), ('keypoint_scores', 1e-4),
+                      ('keypoints_3d', 1e-5), ('root', 1e-5)):
+        diff = np.abs(_keypoints(got, key) - _keypoints(ref, key))
+        assert diff.max() <= 1.1 * step, (key, diff.max())
+    assert [f['img_path'] for f in got['frames']] == [
+        f['img_path'] for f in ref['frames']]
+    np.testing.assert_array_equal(_keypoints(got, 'bbox'),
+                                  _keypoints(ref, 'bbox'))
+    # the inferencer given both files runs the same path
+    via = Pose3DInferencer(IMAGE_LIFTER, backend='onnxruntime',
+                           onnx_file=files[IMAGE_LIFTER],
+                           pose2d_onnx_file=files[POSE2D])
+    assert via.model is None and via.pose2d is None
+    assert _without_timing(via(files['frames'], bboxes=files[
+        'bboxes']).to_dict()) == got
+
+
+def test_pose2d_onnx_refusals(files):
+    with pytest.raises(ValueError, match='not an exported 2D estimator'):
+        OnnxPose2D(files['simplebaseline3d_cmu'])
+    with pytest.raises(ValueError, match='image -> 3D model'):
+        Pose3DInferencer('configs/integral3d_r18_cmu.py',
+                         pose2d_onnx_file=files[POSE2D])

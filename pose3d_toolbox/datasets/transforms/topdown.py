@@ -35,8 +35,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from pose3d_toolbox.geometry import (apply_affine, axis_rotation,
-                                     bbox_from_keypoints, crop_matrix,
-                                     invert_affine, to_3x3)
+                                     bbox_from_keypoints, invert_affine,
+                                     to_3x3, warp_crop)
 from pose3d_toolbox.registry import TRANSFORMS
 from .lifting import RandomFlipLifting, flip_lifting_sample, sample_skeleton
 
@@ -204,14 +204,9 @@ class TopdownAffine(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         W, H = self.input_size
         rot = float(results.get('bbox_rotation', 0.0))
-        M = crop_matrix(results['bbox_center'], results['bbox_scale'],
-                        self.input_size, rot)
-        src = results.get('crop_matrix')
-        src = np.eye(2, 3) if src is None else src
-        warp = (to_3x3(M) @ np.linalg.inv(to_3x3(src)))[:2]
-        results['img'] = cv2.warpAffine(
-            results['img'], warp, (W, H), flags=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+        results['img'], M = warp_crop(
+            results['img'], results['bbox_center'], results['bbox_scale'],
+            self.input_size, rot, results.get('crop_matrix'))
         results['crop_matrix'] = M.astype(np.float32)
         kp = np.asarray(results['keypoints_2d'], np.float64)
         kp = kp[_target(results)] if kp.ndim == 3 else kp

@@ -151,8 +151,13 @@ class IntegralHeatmapHead(HeatmapHead):
 
     def decode_outputs(self, output: torch.Tensor, metas: List[Dict]
                        ) -> Dict:
-        coords = self.integral(output).detach().cpu().numpy()
-        decoded = self.codec.decode_coords(coords, metas)
-        decoded['keypoint_scores'] = output.detach().flatten(2).amax(
-            -1).cpu().numpy()
-        return decoded
+        coords, scores = self.readout(output.detach())
+        return self.codec.decode_coords(coords.cpu().numpy(), metas,
+                                        scores.cpu().numpy())
+
+    def readout(self, heatmaps: torch.Tensor):
+        """``(N, J, h, w)`` -> ``(N, J, 2)`` heatmap-pixel coordinates
+        (:meth:`integral`) and ``(N, J)`` scores (the maps' maxima): what
+        :meth:`decode_outputs` hands the codec, and what an exported graph
+        outputs (``pose3d_toolbox/apis/onnx_export.py``)."""
+        return self.integral(heatmaps), heatmaps.flatten(2).amax(-1)

@@ -378,24 +378,46 @@ class ElePose(_ElePoseBase):
         ``nll_seed``) serve every pose, so a pose's NLL does not depend on
         the batch it comes in."""
         k = num_rotations or self.num_nll_rotations
-        gen = torch.Generator(device=poses.device).manual_seed(self.nll_seed)
-        learnt = elevation is not None
-        azimuth, tilt = camera_angles(
-            k, self.elevation_mean if learnt else None, self.elevation_std,
-            self.fixed_elevation_range, gen, poses.device)
+        azimuth, tilt = self.nll_cameras(elevation is not None, k,
+                                         poses.device)
         n = len(poses)
         per_chunk = max(1, max_chunk // max(n, 1))
         total = poses.new_zeros(n)
         for start in range(0, k, per_chunk):
-            r = min(per_chunk, k - start)
-            rot = compose_rotations(
-                azimuth[start:start + r].repeat_interleave(n),
-                tilt[start:start + r].repeat_interleave(n),
-                None if elevation is None else elevation.repeat(r))
-            x_rot = perspective_project(rotate(poses.repeat(r, 1, 1), rot),
-                                        self.depth)
-            total += self.prior.nll(x_rot).view(r, n).sum(0)
+            total += self.rotated_nll(poses, elevation,
+                                      azimuth[start:start + per_chunk],
+                                      tilt[start:start + per_chunk])
         return total / k
+
+    def nll_cameras(self, learnt: bool, num: Optional[int] = None,
+                    device=None):
+        """The virtual cameras of :meth:`rotation_nll`: ``num`` (default
+        ``num_nll_rotations``) azimuths and tilts ``(num,)``, drawn by
+        :func:`camera_angles` from a generator seeded with ``nll_seed``,
+        the tilts from the running elevation statistics when the lifter
+        predicts elevations (``learnt``)."""
+        gen = torch.Generator(device=device).manual_seed(self.nll_seed)
+        return camera_angles(
+            num or self.num_nll_rotations,
+            self.elevation_mean if learnt else None, self.elevation_std,
+            self.fixed_elevation_range, gen, device)
+
+    def rotated_nll(self, poses, elevation, azimuth, tilt) -> torch.Tensor:
+        """The flow NLL of ``(N, J, 3)`` poses seen by each virtual camera
+        ``(azimuth, tilt)`` ``(r,)`` (Eq. 5-7, with the predicted
+        ``elevation`` ``(N,)`` or None), summed over the cameras: ``(N,)``.
+        Written with broadcasting only, no Python sizes of the batch, so
+        that an exported graph keeps a dynamic batch."""
+        r = len(azimuth)
+        zero = poses[:, 0, 0] * 0  # (N,)
+        rot = compose_rotations(
+            (azimuth[:, None] + zero).reshape(-1),
+            (tilt[:, None] + zero).reshape(-1),
+            None if elevation is None else
+            (elevation + 0 * azimuth[:, None]).reshape(-1))
+        x = poses.expand(r, *poses.shape).reshape(-1, *poses.shape[1:])
+        x_rot = perspective_project(rotate(x, rot), self.depth)
+        return self.prior.nll(x_rot).view(r, -1).sum(0)
 
     def predict(self, inputs, data_samples) -> List:
         poses, elevation = self._lift(self.target_frame(inputs))
