@@ -49,6 +49,27 @@ def test_resnet_multi_stage_outputs():
         MODELS.build(dict(type='ResNet', depth=20))
 
 
+def test_resnet_with_three_stages_stops_at_stride_16():
+    """num_stages=3 builds no fourth stage: ResNet-18 without layer4's
+    2 x 2 basic blocks (256 -> 512 channels) and its 1 x 1 downsample,
+    hand-counted as 8,393,728 weights (convolutions 1,179,648 + 3 x
+    2,359,296 + 131,072; BNs 5 x 1,024)."""
+    full = MODELS.build(dict(type='ResNet', depth=18))
+    short = MODELS.build(dict(type='ResNet', depth=18, num_stages=3,
+                              out_indices=(1, 2)))
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(full) - count(short) == 8393728
+    assert not hasattr(short, 'layer4')
+    outs = short(torch.zeros(2, 3, 64, 96))
+    assert [tuple(o.shape[1:]) for o in outs] == [(128, 8, 12), (256, 4, 6)]
+    assert short.out_channels == [64, 128, 256]
+    with pytest.raises(ValueError, match='out_indices must be stages 0-2'):
+        MODELS.build(dict(type='ResNet', depth=18, num_stages=3,
+                          out_indices=(3, )))
+    with pytest.raises(ValueError, match='num_stages must be 1-4'):
+        MODELS.build(dict(type='ResNet', depth=18, num_stages=5))
+
+
 def test_pretrained_init_loads_torchvision_layout_state_dict(tmp_path):
     torch.manual_seed(0)
     donor = MODELS.build(dict(type='ResNet18'))
