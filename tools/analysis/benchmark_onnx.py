@@ -3,7 +3,7 @@
     python tools/analysis/benchmark_onnx.py [MODEL ...] [--runs 5]
         [--out-dir work_dirs/onnx] [--threads 1]
 
-Per model (default: every shipped model and the image 3D models by
+Per model (default: every shipped model, and the integral 3D baseline by
 config, random weights): export it (:func:`~pose3d_toolbox.apis.
 onnx_export.export_onnx`), run the exported graph in PyTorch
 (:class:`~pose3d_toolbox.apis.onnx_export.ExportGraph`) and in
@@ -31,9 +31,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 DEFAULT_MODELS = ('simplebaseline3d_cmu', 'videopose3d_27frm_cmu',
                   'anatomy3d_27frm_cmu', 'abslifter_cmu', 'elepose_cmu',
-                  'integral2d_r18_cmu', 'configs/integral3d_r18_cmu.py',
-                  'configs/hemlets_r18_cmu.py',
-                  'configs/depthaware_r18_cmu.py')
+                  'integral2d_r18_cmu', 'hemlets_r18s3_cmu',
+                  'depthaware_r18s3_cmu', 'configs/integral3d_r18_cmu.py')
 BATCHES = (1, 256)
 
 
