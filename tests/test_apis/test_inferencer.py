@@ -372,11 +372,13 @@ def test_images_and_video_go_through_the_2d_estimator(rendered,
     track = res.track(0)
     err2d = np.linalg.norm(track['keypoints_2d'] - seq['keypoints_2d'],
                            axis=-1).mean()
-    # model-zoo.md: integral2d_r18_cmu 23.82 px, simplebaseline3d_cmu
-    # 92.4 mm MPJPE on the test subjects
+    # model-zoo.md: integral2d_r18_cmu 23.82 px on the test subjects; the
+    # cascade integral 2D -> simplebaseline3d_cmu measured 79.41 mm MPJPE
+    # on these 12 frames (README, "Inference"; the lifter alone, on ground
+    # truth 2D: 66.24 mm over the test subjects): within 10 % of it
     assert err2d < 23.82, err2d
     mpjpe, _ = _errors_mm(track['keypoints_3d'], seq['keypoints_3d'])
-    assert mpjpe < 92.4, mpjpe
+    assert mpjpe < 1.1 * 79.41, mpjpe
     assert res.frames[0].instances[0].img_path.endswith('000000.png')
     np.testing.assert_allclose(res.frames[0].instances[0].bbox,
                                json.load(open(rendered['boxes']))[0][0],

@@ -212,16 +212,16 @@ def test_shortened_max_epochs_carries_the_cosine_schedule():
     untouched = load(CMU)
     assert (untouched.param_scheduler[0].T_max,
             untouched.param_scheduler[0].end,
-            untouched.train_cfg.val_interval) == (3, 3, 3)
-    # Before: T_max and end stayed 3 and val_interval 3 (no validation).
+            untouched.train_cfg.val_interval) == (8, 8, 8)
+    # Before: T_max and end stayed 8 and val_interval 8 (no validation).
     cfg = load(CMU, 'train_cfg.max_epochs=1')
     assert cfg.train_cfg.max_epochs == 1
     assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end,
             cfg.train_cfg.val_interval) == (1, 1, 1)
     # Keys the user set themselves are kept.
-    cfg = load(CMU, 'train_cfg.max_epochs=2', 'param_scheduler.0.T_max=8')
+    cfg = load(CMU, 'train_cfg.max_epochs=2', 'param_scheduler.0.T_max=5')
     assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end) == (
-        8, 2)
+        5, 2)
     # val_interval=10 of a 200-epoch config is not its max_epochs: kept.
     cfg = load(H36M, 'train_cfg.max_epochs=1')
     assert cfg.train_cfg.val_interval == 10
