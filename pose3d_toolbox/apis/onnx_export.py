@@ -153,10 +153,8 @@ class ExportGraph(nn.Module):
         self.nll = self.kind == 'elepose' and callable(
             getattr(model, 'rotated_nll', None)) and not self.flip
         if self.nll:
-            J = model.skeleton.num_joints
-            with torch.no_grad():
-                learnt = model._lift(torch.zeros(1, J, 2))[1] is not None
-            azimuth, tilt = model.nll_cameras(learnt)
+            azimuth, tilt = model.nll_cameras(
+                bool(model.lifter.predicts_elevation))
             self.register_buffer('azimuth', azimuth, persistent=False)
             self.register_buffer('tilt', tilt, persistent=False)
         root = model.skeleton.root_index
