@@ -393,7 +393,9 @@ class Pose3DInferencer(LifterCore):
             onnx_file = export_onnx(
                 self.model, osp.join(self._onnx_dir.name, 'lifter.onnx'),
                 form=form)['path']
-        meta = read_metadata(onnx_file)
+        session = ort.InferenceSession(onnx_file,
+                                       providers=['CPUExecutionProvider'])
+        meta = dict(session.get_modelmeta().custom_metadata_map)
         if meta.get('form') != form or meta.get('kind') == 'topdown':
             raise ValueError(
                 f'{onnx_file}: an ONNX lifter of form {meta.get("form")!r} '
@@ -402,8 +404,6 @@ class Pose3DInferencer(LifterCore):
                 f'pytorch2onnx.py {self.model_name} --form {form} --out '
                 'FILE')
         self.onnx_meta = meta
-        session = ort.InferenceSession(onnx_file,
-                                       providers=['CPUExecutionProvider'])
         warn_without_nll(onnx_file, session, meta, stacklevel=3)
         return session
 
