@@ -4,11 +4,10 @@ Real takes are read from ``../shared/data/cmu_mocap`` beside the repository
 (skipped when absent); small hand-made files check the recipe exactly.
 """
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from shared_guard import needs_shared_path
+from shared_guard import SHARED, needs_shared_path
 
 from pose3d_toolbox.datasets.mocap import asf_amc
 from pose3d_toolbox.datasets.mocap.asf_amc import (
@@ -19,7 +18,7 @@ from pose3d_toolbox.datasets.mocap.common import (Y_UP_TO_Z_UP,
                                                   y_up_to_z_up)
 from pose3d_toolbox.skeletons import H36M
 
-CMU = Path(__file__).parents[2].parent / 'shared' / 'data' / 'cmu_mocap'
+CMU = SHARED / 'data' / 'cmu_mocap'
 needs_cmu = needs_shared_path(CMU / 'manifest.json', 'the CMU ASF/AMC files')
 J = {name: i for i, name in enumerate(H36M.joint_names)}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shared_guard import needs_shared_path
+from shared_guard import SHARED, needs_shared_path
 
 import pose3d_toolbox
 from pose3d_toolbox.datasets.mocap import cmu
@@ -17,7 +17,6 @@ from pose3d_toolbox.datasets.mocap.cmu import (
 from pose3d_toolbox.skeletons import H36M
 
 REPO = Path(__file__).parents[2]
-SHARED = REPO.parent / 'shared'
 CMU = SHARED / 'data' / 'cmu_mocap'
 needs_cmu = needs_shared_path(CMU / 'manifest.json', 'the CMU ASF/AMC files')
 J = {name: i for i, name in enumerate(H36M.joint_names)}
