@@ -561,6 +561,15 @@ class BaseLiftingDataset(BaseDataset):
                 and all(callable(getattr(t, 'transform_batch', None))
                         for t in self.pipeline.transforms))
 
+    @property
+    def batch_draws(self) -> bool:
+        """Whether a batch draws random numbers (random frames, or a
+        pipeline step with a ``draw``); if not, :meth:`get_batch` ignores
+        its ``seeds``."""
+        return bool(self.num_random_frames) or any(
+            callable(getattr(t, 'draw', None))
+            for t in self.pipeline.transforms)
+
     @force_full_init
     def get_batch(self, indices, seeds: Optional[np.ndarray] = None
                   ) -> list:
@@ -586,7 +595,7 @@ class BaseLiftingDataset(BaseDataset):
         steps = self.pipeline.transforms
         drawing = [t for t in steps if callable(getattr(t, 'draw', None))]
         draws = {id(t): [] for t in drawing}
-        if drawing or self.num_random_frames:  # else nothing to draw
+        if self.batch_draws:
             frames = []
             for i, idx in enumerate(batch['sample_idx'].tolist()):
                 if seeds is not None:

@@ -174,11 +174,14 @@ class SeededSampleDataset(Dataset):
         """A batch: on the wrapped dataset's batch path (``get_batch``,
         numpy's generator seeded per sample with :func:`sample_seeds`, the
         seeds :meth:`__getitem__` would use: batch transforms draw from
-        numpy only), else item by item."""
+        numpy only; no seeds for a batch that draws nothing), else item by
+        item."""
         if not getattr(self.dataset, 'batch_path', False):
             return [self[item] for item in items]
         if not items or not isinstance(items[0], tuple):
             return self.dataset.get_batch(items)
+        if not self.dataset.batch_draws:
+            return self.dataset.get_batch([item[0] for item in items])
         index, epoch, seed = (np.array(column) for column in zip(*items))
         return self.dataset.get_batch(index, sample_seeds(seed, epoch,
                                                           index))

@@ -87,3 +87,29 @@ def test_flip_with_a_given_skeleton_or_none():
     sample.pop('skeleton')
     with pytest.raises(KeyError, match='names no skeleton'):
         RandomFlipLifting(prob=1.0).transform(sample)
+
+
+def test_make_data_samples_equals_make_data_sample_row_by_row():
+    from pose3d_toolbox.structures import (make_data_sample,
+                                           make_data_samples)
+    camera = dict(f=np.ones((2, 1)))
+    meta = dict(subject=['S1', 'S9'], camera=[camera, camera],
+                frame=[3, 7])
+    data = dict(gt_keypoints_3d=np.arange(12.).reshape(2, 2, 3))
+    samples = make_data_samples(meta, data, dict(skeleton='h36m'))
+    for i, s in enumerate(samples):
+        ref = make_data_sample(dict(subject=meta['subject'][i],
+                                    camera=camera, frame=meta['frame'][i],
+                                    skeleton='h36m'),
+                               dict(gt_keypoints_3d=data['gt_keypoints_3d']
+                                    [i]))
+        assert s.metainfo == ref.metainfo and s.keys() == ref.keys()
+        np.testing.assert_array_equal(s.gt_keypoints_3d,
+                                      ref.gt_keypoints_3d)
+        assert s.camera is camera  # a reference, never a copy
+    # each sample owns its field sets: a prediction on one stays on it
+    samples[0].pred_keypoints_3d = np.zeros((2, 3))
+    assert 'pred_keypoints_3d' in samples[0]
+    assert 'pred_keypoints_3d' not in samples[1]
+    with pytest.raises(ValueError, match='different lengths'):
+        make_data_samples(meta, dict(x=np.zeros((3, 2))))

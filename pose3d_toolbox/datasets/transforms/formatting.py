@@ -12,7 +12,7 @@ from pose3d_toolbox.codecs import (BONE_DATA_KEYS, GT_ROOT_DEPTH, HEATMAPS,
                                    PART_DEPTH_STATES, ROOT_2D,
                                    TARGET_WEIGHT)
 from pose3d_toolbox.registry import KEYPOINT_CODECS, TRANSFORMS
-from pose3d_toolbox.structures import make_data_sample
+from pose3d_toolbox.structures import make_data_sample, make_data_samples
 
 
 @TRANSFORMS.register_module()
@@ -169,15 +169,9 @@ class PackPoseInputs(BaseTransform):
                         for key in self.data_keys if key in batch})
         shared = {k: batch[k] for k in ('skeleton', 'root_index')
                   if k in self.meta_keys and k in batch}
-        meta_keys = [k for k in self.meta_keys
-                     if k in batch and k not in shared]
-        meta_rows = zip(*(batch[k].tolist() if isinstance(
-            batch[k], np.ndarray) and batch[k].ndim == 1 else batch[k]
-            for k in meta_keys))
-        data_rows = zip(*(list(v) for v in columns.values()))
-        out = []
-        for x, meta, data in zip(inputs.unbind(0), meta_rows, data_rows):
-            meta = dict(zip(meta_keys, meta), **shared)
-            out.append(dict(inputs=x, data_samples=make_data_sample(
-                meta, dict(zip(columns, data)))))
-        return out
+        meta = {k: batch[k].tolist() if isinstance(batch[k], np.ndarray)
+                and batch[k].ndim == 1 else batch[k]
+                for k in self.meta_keys if k in batch and k not in shared}
+        samples = make_data_samples(meta, columns, shared)
+        return [dict(inputs=x, data_samples=sample)
+                for x, sample in zip(inputs.unbind(0), samples)]
