@@ -198,10 +198,15 @@ def tiny_run_cfg(config, batched, work_dir, **model):
     ('simplebaseline3d_cmu.py', {'backbone.width': 64,
                                  'head.in_channels': 64}),
     ('anatomy3d_27frm_cmu.py', {'direction_net.channels': 32,
-                                'length_net.channels': 16})])
+                                'length_net.channels': 16}),
+    # draws nothing while loading (no unguarded generator state on the
+    # batch path) and trains with dropout (torch's global stream)
+    ('videopose3d_27frm_cmu.py', {'backbone.channels': 32,
+                                  'head.in_channels': 32})])
 def test_seeded_training_and_metrics_are_identical(config, model, tmp_path):
     """A seeded train + val through the Runner: the same weights and the
-    same metrics whichever path made the batches."""
+    same metrics whichever path made the batches (the batch path of a
+    pipeline that draws nothing loads without the generator guard)."""
     torch.set_num_threads(1)
     results = []
     for batched in (False, True):
@@ -209,7 +214,11 @@ def test_seeded_training_and_metrics_are_identical(config, model, tmp_path):
                            **model)
         runner = build_runner(cfg)
         assert runner.train_dataloader.dataset.batch_path is batched
+        draws = runner.train_dataloader.dataset.batch_draws
+        assert draws is (config != 'videopose3d_27frm_cmu.py')
         runner.train()
+        assert runner.train_loop.loads_without_drawing is (
+            batched and not draws)
         metrics = runner.val()
         weights = {k: v.clone() for k, v in runner.model.state_dict().items()}
         results.append((metrics, weights))

@@ -151,3 +151,29 @@ def test_runners_of_one_second_keep_their_own_log_and_config(
     assert second.message_hub is not first.message_hub
     assert str(tmp_path / 'b') in second.visualizer._vis_backends[
         'LocalVisBackend']._save_dir
+
+
+@pytest.fixture
+def keep_denormals():
+    yield
+    torch.set_flush_denormal(False)
+
+
+def _denormal_survives():
+    return bool(torch.tensor([1e-39], dtype=torch.float32)[0] * 1.0 > 0)
+
+
+def test_runner_flushes_denormals_unless_told_not_to(tmp_path,
+                                                     keep_torch_threads,
+                                                     keep_denormals):
+    torch.set_flush_denormal(False)
+    assert _denormal_survives()
+    runner = _runner(tmp_path / 'a', dict(num_threads=1))
+    assert not _denormal_survives()
+    assert 'denormals flushed to zero: True' in runner._thread_log
+    torch.set_flush_denormal(False)
+    runner = _runner(tmp_path / 'b', dict(num_threads=1,
+                                          flush_denormal=False))
+    assert _denormal_survives()
+    with pytest.raises(ValueError, match='env_cfg.flush_denormal'):
+        _runner(tmp_path / 'c', dict(num_threads=1, flush_denormal='yes'))
