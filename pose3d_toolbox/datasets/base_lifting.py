@@ -562,13 +562,18 @@ class BaseLiftingDataset(BaseDataset):
                         for t in self.pipeline.transforms))
 
     @property
+    def drawing_steps(self) -> list:
+        """The pipeline steps that draw random numbers (those with a
+        ``draw``)."""
+        return [t for t in self.pipeline.transforms
+                if callable(getattr(t, 'draw', None))]
+
+    @property
     def batch_draws(self) -> bool:
         """Whether a batch draws random numbers (random frames, or a
-        pipeline step with a ``draw``); if not, :meth:`get_batch` ignores
-        its ``seeds``."""
-        return bool(self.num_random_frames) or any(
-            callable(getattr(t, 'draw', None))
-            for t in self.pipeline.transforms)
+        :attr:`drawing_steps` step); if not, :meth:`get_batch` ignores its
+        ``seeds``."""
+        return bool(self.num_random_frames or self.drawing_steps)
 
     @force_full_init
     def get_batch(self, indices, seeds: Optional[np.ndarray] = None
@@ -593,9 +598,9 @@ class BaseLiftingDataset(BaseDataset):
         batch = self.gather_batch(indices)
         n = len(batch['sample_idx'])
         steps = self.pipeline.transforms
-        drawing = [t for t in steps if callable(getattr(t, 'draw', None))]
+        drawing = self.drawing_steps
         draws = {id(t): [] for t in drawing}
-        if self.batch_draws:
+        if drawing or self.num_random_frames:
             frames = []
             for i, idx in enumerate(batch['sample_idx'].tolist()):
                 if seeds is not None:

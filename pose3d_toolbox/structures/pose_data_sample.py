@@ -53,12 +53,17 @@ def make_data_sample(metainfo: dict, data: dict) -> PoseDataSample:
     read-only data (a video's camera, names, indices), so the sample keeps
     references; write new values instead of changing shared ones in place.
     """
+    return _sample_of({**metainfo, **data}, metainfo, data)
+
+
+def _sample_of(fields: dict, meta_keys, data_keys) -> PoseDataSample:
+    """A :class:`PoseDataSample` whose ``__dict__`` is ``fields``, with
+    mmengine's field sets naming ``meta_keys`` and ``data_keys`` (its own
+    sets: writing a field later adds to this sample's only)."""
+    fields['_metainfo_fields'] = set(meta_keys)
+    fields['_data_fields'] = set(data_keys)
     sample = PoseDataSample.__new__(PoseDataSample)
-    fields = vars(sample)
-    fields.update(metainfo)
-    fields.update(data)
-    fields['_metainfo_fields'] = set(metainfo)
-    fields['_data_fields'] = set(data)
+    object.__setattr__(sample, '__dict__', fields)
     return sample
 
 
@@ -80,16 +85,12 @@ def make_data_samples(meta_columns: dict, data_columns: dict,
         raise ValueError('make_data_samples: the columns have different '
                          f'lengths {sorted(lengths)}: '
                          f'{dict(zip(keys, map(len, columns)))}')
-    meta_fields = frozenset((*meta_columns, *shared_meta))
-    data_fields = frozenset(data_columns)
-    new, set_dict = PoseDataSample.__new__, object.__setattr__
+    # frozensets: copying one into each sample's set is the cheapest
+    meta_keys = frozenset((*meta_columns, *shared_meta))
+    data_keys = frozenset(data_columns)
     samples = []
     for row in zip(*columns):
         fields = dict(zip(keys, row))
         fields.update(shared_meta)
-        fields['_metainfo_fields'] = set(meta_fields)
-        fields['_data_fields'] = set(data_fields)
-        sample = new(PoseDataSample)
-        set_dict(sample, '__dict__', fields)
-        samples.append(sample)
+        samples.append(_sample_of(fields, meta_keys, data_keys))
     return samples
